@@ -1,0 +1,194 @@
+package io.fathom.api.jobs;
+
+import io.fathom.api.auth.Tenant;
+import io.fathom.api.errors.ApiException;
+import io.fathom.orchestrator.config.FathomProperties;
+import io.fathom.orchestrator.events.EventLog;
+import io.fathom.orchestrator.events.EventStream;
+import io.fathom.orchestrator.events.EventType;
+import io.fathom.orchestrator.jobs.CancelOutcome;
+import io.fathom.orchestrator.jobs.Job;
+import io.fathom.orchestrator.jobs.JobSpec;
+import io.fathom.orchestrator.jobs.JobStatus;
+import io.fathom.orchestrator.jobs.JobStore;
+import io.fathom.orchestrator.tools.ToolCatalog;
+import java.util.List;
+import java.util.UUID;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.codec.ServerSentEvent;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.server.ServerWebExchange;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Jobs: submit, read, list, cancel, follow their events, read their trajectory. */
+@RestController
+@RequestMapping("/v1/jobs")
+public class JobController {
+
+  private final JobStore jobs;
+  private final ToolCatalog tools;
+  private final EventStream stream;
+  private final EventLog events;
+  private final JsonMapper json;
+  private final FathomProperties properties;
+
+  public JobController(
+      JobStore jobs, ToolCatalog tools, EventStream stream, EventLog events, JsonMapper json, FathomProperties properties) {
+    this.jobs = jobs;
+    this.tools = tools;
+    this.stream = stream;
+    this.events = events;
+    this.json = json;
+    this.properties = properties;
+  }
+
+  /** Submits a job: 202 with the queued job; 200 with the existing job for a known idempotency key. */
+  @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
+  public Mono<ResponseEntity<JobView>> submit(@RequestBody JobRequest request, ServerWebExchange exchange) {
+    String tenant = Tenant.of(exchange);
+    JobSpec spec = JobRequestValidator.validate(request);
+    return tools
+        .resolve(tenant, spec.tools())
+        .flatMap(defs -> jobs.submit(tenant, spec, defs))
+        .map(
+            s ->
+                ResponseEntity.status(s.created() ? HttpStatus.ACCEPTED : HttpStatus.OK)
+                    .header("Location", "/v1/jobs/" + s.job().id())
+                    .header("Idempotent-Replayed", Boolean.toString(!s.created()))
+                    .body(JobView.of(s.job())));
+  }
+
+  @GetMapping("/{id}")
+  public Mono<JobView> get(@PathVariable String id, ServerWebExchange exchange) {
+    return find(id, exchange).map(JobView::of);
+  }
+
+  /** Newest first; {@code cursor} comes from the previous page's {@code next_cursor}. */
+  @GetMapping
+  public Mono<JobListView> list(
+      @RequestParam(required = false) String status,
+      @RequestParam(required = false) String limit,
+      @RequestParam(required = false) String cursor,
+      ServerWebExchange exchange) {
+    JobStatus s = null;
+    if (status != null) {
+      try {
+        s = JobStatus.fromWire(status);
+      } catch (IllegalArgumentException e) {
+        throw ApiException.badRequest("status", "must be one of queued, running, completed, failed, cancelled");
+      }
+    }
+    int n = parseInt("limit", limit, 20, 1, 100);
+    return jobs.list(Tenant.of(exchange), s, n, cursor)
+        .map(page -> new JobListView(page.jobs().stream().map(JobView::of).toList(), page.nextCursor()));
+  }
+
+  /** 200 with the job when cancelled or cancelling; 409 when it had already finished. */
+  @PostMapping("/{id}/cancel")
+  public Mono<ResponseEntity<JobView>> cancel(@PathVariable String id, ServerWebExchange exchange) {
+    return jobs.cancel(Tenant.of(exchange), parseId(id))
+        .map(
+            outcome ->
+                switch (outcome) {
+                  case CancelOutcome.Cancelled c -> ResponseEntity.ok(JobView.of(c.job()));
+                  case CancelOutcome.Requested r -> ResponseEntity.status(HttpStatus.ACCEPTED).body(JobView.of(r.job()));
+                  case CancelOutcome.AlreadyFinished f ->
+                      throw new ApiException(HttpStatus.CONFLICT, "job " + id + " has already " + f.job().status().wire());
+                  case CancelOutcome.NotFound n -> throw ApiException.notFound("job " + id);
+                });
+  }
+
+  /**
+   * The job's events as server-sent events: {@code id} is the seq, {@code event} the type, {@code
+   * data} JSON. Resumes after {@code Last-Event-ID} or {@code ?after=}; ends after the terminal
+   * event.
+   */
+  @GetMapping(value = "/{id}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
+  public Flux<ServerSentEvent<String>> events(
+      @PathVariable String id,
+      @RequestHeader(name = "Last-Event-ID", required = false) String lastEventId,
+      @RequestParam(required = false) String after,
+      ServerWebExchange exchange) {
+    long from =
+        lastEventId != null
+            ? parseLong("Last-Event-ID", lastEventId)
+            : after != null ? parseLong("after", after) : 0;
+    return find(id, exchange)
+        .flatMapMany(
+            job -> {
+              Flux<ServerSentEvent<String>> data =
+                  stream
+                      .after(job.id(), from, job.status().isTerminal() ? job.lastSeq() : -1)
+                      .map(e -> ServerSentEvent.builder(e.json()).id(Long.toString(e.seq())).event(e.type().wire()).build());
+              return data.publish(
+                  shared ->
+                      Flux.merge(
+                          shared,
+                          Flux.interval(properties.sseHeartbeat())
+                              .map(t -> ServerSentEvent.<String>builder().comment("heartbeat").build())
+                              .takeUntilOther(shared.then())));
+            });
+  }
+
+  /** The whole transcript, round by round. */
+  @GetMapping("/{id}/trajectory")
+  public Mono<Trajectory> trajectory(@PathVariable String id, ServerWebExchange exchange) {
+    return find(id, exchange)
+        .flatMap(
+            job ->
+                events.ofTypes(job.id(), List.of(EventType.MODEL_COMPLETED, EventType.TOOL_COMPLETED))
+                    .collectList()
+                    .map(list -> Trajectory.of(job, list, json)));
+  }
+
+  private Mono<Job> find(String id, ServerWebExchange exchange) {
+    UUID uuid = parseId(id);
+    return jobs.get(Tenant.of(exchange), uuid).switchIfEmpty(Mono.error(() -> ApiException.notFound("job " + id)));
+  }
+
+  private static UUID parseId(String id) {
+    try {
+      return UUID.fromString(id);
+    } catch (IllegalArgumentException e) {
+      throw ApiException.notFound("job " + id);
+    }
+  }
+
+  private static int parseInt(String field, String value, int dflt, int min, int max) {
+    if (value == null) {
+      return dflt;
+    }
+    try {
+      int n = Integer.parseInt(value);
+      if (n >= min && n <= max) {
+        return n;
+      }
+    } catch (NumberFormatException ignored) {
+      // answered below
+    }
+    throw ApiException.badRequest(field, "must be an integer between " + min + " and " + max);
+  }
+
+  private static long parseLong(String field, String value) {
+    try {
+      long n = Long.parseLong(value.trim());
+      if (n >= 0) {
+        return n;
+      }
+    } catch (NumberFormatException ignored) {
+      // answered below
+    }
+    throw ApiException.badRequest(field, "must be a non-negative integer (an event id)");
+  }
+}

@@ -1,0 +1,65 @@
+package io.fathom.orchestrator.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * Fathom's configuration ({@code fathom.*}); every field is set from a {@code FATHOM_*}
+ * environment variable in {@code application.yml}, where the defaults live. README lists them.
+ *
+ * @param dataDir where the embedded database, the generated API key and other state live
+ * @param dbUrl an external PostgreSQL ({@code postgresql://user:pass@host:port/db}); blank runs the
+ *     embedded one
+ * @param apiKeys {@code tenant:key,...}; blank generates one key for tenant {@code default}
+ * @param inferenceUrls base URLs of OpenAI-compatible servers, each ending in {@code /v1}
+ * @param instanceId this replica's name in leases; blank derives one
+ * @param leaseTtl how long a claimed job stays this replica's without a heartbeat
+ * @param pollInterval how often idle replicas look for runnable jobs
+ * @param maxActiveJobs jobs one replica runs at once
+ * @param sseHeartbeat interval of keep-alive comments on idle event streams
+ * @param outboundAllow hosts and CIDR blocks that webhooks may reach although private
+ * @param model how the model servers are called
+ * @param webhook how function webhooks are called
+ * @param toolConcurrency tool calls of one round run at once
+ */
+@ConfigurationProperties("fathom")
+public record FathomProperties(
+    Path dataDir,
+    String dbUrl,
+    String apiKeys,
+    List<String> inferenceUrls,
+    String instanceId,
+    Duration leaseTtl,
+    Duration pollInterval,
+    int maxActiveJobs,
+    Duration sseHeartbeat,
+    List<String> outboundAllow,
+    Model model,
+    Webhook webhook,
+    int toolConcurrency) {
+
+  public FathomProperties {
+    inferenceUrls = inferenceUrls == null ? List.of() : inferenceUrls.stream().filter(u -> !u.isBlank()).toList();
+    outboundAllow = outboundAllow == null ? List.of() : List.copyOf(outboundAllow);
+  }
+
+  /**
+   * @param name the model name sent in requests; blank asks the server's {@code /models}
+   * @param timeout one model call
+   * @param maxAttempts attempts per round, across the configured servers
+   * @param backoff first wait between attempts, doubled each time
+   */
+  public record Model(String name, Duration timeout, int maxAttempts, Duration backoff) {}
+
+  /**
+   * @param timeout one webhook attempt
+   * @param maxAttempts attempts per call
+   * @param backoff first wait between attempts, doubled each time
+   * @param maxResponseBytes longest accepted webhook response
+   * @param maxResultChars the model sees at most this much of a result
+   */
+  public record Webhook(
+      Duration timeout, int maxAttempts, Duration backoff, int maxResponseBytes, int maxResultChars) {}
+}

@@ -1,0 +1,93 @@
+package io.fathom.orchestrator.jobs;
+
+import io.fathom.orchestrator.events.NewEvent;
+import io.fathom.orchestrator.events.Notifications;
+import io.fathom.orchestrator.store.Statement;
+import java.util.List;
+import java.util.UUID;
+import org.springframework.r2dbc.core.DatabaseClient;
+import org.springframework.stereotype.Component;
+import reactor.core.publisher.Mono;
+
+/**
+ * Appends a job's events together with the change to its row, in one SQL statement (so one
+ * transaction and one round trip): the row update allocates the sequence numbers under the row
+ * lock, so events commit in seq order with no gap, and the NOTIFY goes out when they commit. The
+ * update is fenced: when the job is no longer this writer's, nothing is written and the result is
+ * empty.
+ */
+@Component
+public class JobWriter {
+
+  private final DatabaseClient db;
+
+  public JobWriter(DatabaseClient db) {
+    this.db = db;
+  }
+
+  /** Commits; emits nothing when the fence no longer holds. */
+  public Mono<CommitResult> commit(UUID jobId, Fence fence, JobChange change, List<NewEvent> events) {
+    int n = events.size();
+    Statement s = new Statement().append("WITH j AS (UPDATE jobs SET last_seq = last_seq + ").param(n, Integer.class);
+    if (change.status() != null) {
+      s.append(", status = ").param(change.status().wire(), String.class);
+      if (change.status().isTerminal()) {
+        s.append(", finished_at = clock_timestamp(), lease_owner = NULL, lease_expires_at = NULL");
+      }
+    }
+    if (change.rounds() != null) {
+      s.append(", rounds = ").param(change.rounds(), Integer.class);
+    }
+    if (change.promptTokens() != 0 || change.completionTokens() != 0) {
+      s.append(", prompt_tokens = prompt_tokens + ").param(change.promptTokens(), Long.class);
+      s.append(", completion_tokens = completion_tokens + ").param(change.completionTokens(), Long.class);
+    }
+    if (change.answer() != null) {
+      s.append(", answer = ").param(change.answer(), String.class);
+    }
+    if (change.error() != null) {
+      s.append(", error_code = ").param(change.error().code(), String.class);
+      s.append(", error_message = ").param(change.error().message(), String.class);
+    }
+    s.append(" WHERE id = ").param(jobId, UUID.class);
+    switch (fence) {
+      case Fence.Lease lease ->
+          s.append(" AND status = 'running' AND lease_owner = ").param(lease.owner(), String.class);
+      case Fence.InStatus in -> s.append(" AND status = ").param(in.status().wire(), String.class);
+    }
+    s.append(" RETURNING last_seq, cancel_requested)");
+    if (n > 0) {
+      s.append(", e AS (INSERT INTO events (job_id, seq, type, data) SELECT ").param(jobId, UUID.class);
+      s.append(", j.last_seq - ").param(n, Integer.class);
+      s.append(" + x.ord, x.t, x.d::jsonb FROM j, unnest(")
+          .param(events.stream().map(e -> e.type().wire()).toArray(String[]::new), String[].class)
+          .append("::text[], ")
+          .param(events.stream().map(NewEvent::json).toArray(String[]::new), String[].class)
+          .append("::text[]) WITH ORDINALITY AS x(t, d, ord) RETURNING 1)");
+      s.append(", n AS (SELECT pg_notify('" + Notifications.EVENTS + "', ")
+          .param(jobId.toString(), String.class)
+          .append(" || ':' || j.last_seq) FROM j)");
+    }
+    if (change.round() != null) {
+      JobChange.RoundCost r = change.round();
+      s.append(", r AS (INSERT INTO rounds (job_id, round, prompt_tokens, completion_tokens, tool_calls,"
+              + " model_ms, tools_ms) SELECT ")
+          .param(jobId, UUID.class).append(", ")
+          .param(r.round(), Integer.class).append(", ")
+          .param(r.promptTokens(), Long.class).append(", ")
+          .param(r.completionTokens(), Long.class).append(", ")
+          .param(r.toolCalls(), Integer.class).append(", ")
+          .param(r.modelMs(), Long.class).append(", ")
+          .param(r.toolsMs(), Long.class)
+          .append(" FROM j ON CONFLICT DO NOTHING RETURNING 1)");
+    }
+    s.append(" SELECT j.last_seq, j.cancel_requested");
+    if (n > 0) {
+      s.append(", (SELECT count(*) FROM n) AS notified");
+    }
+    s.append(" FROM j");
+    return s.on(db)
+        .map(row -> new CommitResult(row.get("last_seq", Long.class), row.get("cancel_requested", Boolean.class)))
+        .one();
+  }
+}

@@ -1,0 +1,369 @@
+package io.fathom.orchestrator.run;
+
+import io.fathom.orchestrator.events.EventData;
+import io.fathom.orchestrator.events.EventType;
+import io.fathom.orchestrator.events.JobEvent;
+import io.fathom.orchestrator.events.NewEvent;
+import io.fathom.orchestrator.jobs.CommitResult;
+import io.fathom.orchestrator.jobs.Fence;
+import io.fathom.orchestrator.jobs.Job;
+import io.fathom.orchestrator.jobs.JobChange;
+import io.fathom.orchestrator.jobs.JobError;
+import io.fathom.orchestrator.jobs.JobStatus;
+import io.fathom.orchestrator.model.Conversation;
+import io.fathom.orchestrator.model.ModelReply;
+import io.fathom.orchestrator.model.ModelUnavailableException;
+import io.fathom.orchestrator.tools.JobTool;
+import io.fathom.protocol.openai.ChatMessage;
+import io.fathom.protocol.openai.ToolCall;
+import io.fathom.protocol.openai.ToolSpec;
+import io.fathom.tools.ToolContext;
+import io.fathom.tools.ToolResult;
+import io.fathom.tools.functions.FunctionDefinition;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * One replica's run of one job, from its last committed round to its end: rebuild the
+ * conversation from the stored events, then rounds of model call → tool calls → checkpoint until
+ * the model answers without a tool call, the budget runs out, or the job is cancelled. Every step
+ * is committed (fenced by the lease) before the next one starts, so another replica can take
+ * over at any point.
+ */
+final class JobRun {
+
+  private static final Logger log = LoggerFactory.getLogger(JobRun.class);
+
+  private final UUID id;
+  private final String owner;
+  private final boolean resumed;
+  private final RunContext ctx;
+  private final Fence fence;
+
+  private Job job;
+  private Conversation conversation;
+  private Map<String, JobTool> tools;
+  private int done;
+  private long promptTokens;
+  private long completionTokens;
+  private boolean finished;
+  private Pending pending;
+
+  /** A round whose model output is stored but whose tool calls are not all done. */
+  private record Pending(int round, List<EventData.Call> calls, Map<Integer, EventData.ToolCompleted> results, long startNanos) {}
+
+  JobRun(UUID id, String owner, boolean resumed, RunContext ctx) {
+    this.id = id;
+    this.owner = owner;
+    this.resumed = resumed;
+    this.ctx = ctx;
+    this.fence = new Fence.Lease(owner);
+  }
+
+  UUID id() {
+    return id;
+  }
+
+  /** Runs to the job's end; completes quietly when the lease is lost. */
+  Mono<Void> execute() {
+    return Mono.zip(ctx.jobs().get(id), ctx.jobs().toolDefinitions(id))
+        .flatMap(
+            t ->
+                load(t.getT1(), t.getT2())
+                    .then(Mono.defer(this::announce))
+                    .then(Mono.defer(this::finishPending))
+                    .then(Mono.defer(() -> Mono.defer(this::round).repeat(() -> !finished).then()))
+                    .transform(this::withDeadline))
+        .onErrorResume(this::onError);
+  }
+
+  private Mono<Void> withDeadline(Mono<Void> body) {
+    if (job.spec().deadlineSeconds() == null) {
+      return body;
+    }
+    Duration left = Duration.between(Instant.now(), job.createdAt().plusSeconds(job.spec().deadlineSeconds()));
+    return body.timeout(left.isNegative() ? Duration.ZERO : left);
+  }
+
+  /** Commits the job as cancelled (its runner was told to stop). */
+  Mono<Void> cancelled() {
+    return terminal(JobChange.cancelled(), new EventData.JobCancelled("cancelled by request", done));
+  }
+
+  private Mono<Void> onError(Throwable e) {
+    return switch (e) {
+      case LeaseLost l -> {
+        log.info("Job {}: lease lost ({}); stopping here", id, l.getMessage());
+        yield Mono.empty();
+      }
+      case CancelRequested c -> cancelled();
+      case ModelUnavailableException m -> fail(new JobError(m.code(), m.getMessage()));
+      case TimeoutException t ->
+          fail(new JobError("deadline_exceeded", "the job ran past its deadline of " + job.spec().deadlineSeconds() + " s"));
+      default -> {
+        log.error("Job {} failed unexpectedly", id, e);
+        yield fail(new JobError("internal_error", "the orchestrator failed: " + e));
+      }
+    };
+  }
+
+  private Mono<Void> load(Job loaded, List<FunctionDefinition> definitions) {
+    this.job = loaded;
+    this.done = loaded.rounds();
+    this.promptTokens = loaded.usage().promptTokens();
+    this.completionTokens = loaded.usage().completionTokens();
+    this.tools = ctx.tools().forJob(loaded.tenant(), definitions);
+    List<ToolSpec> specs =
+        tools.values().stream()
+            .map(t -> ToolSpec.function(t.tool().name(), t.tool().description(), t.tool().parameters()))
+            .toList();
+    this.conversation = new Conversation(ctx.json(), specs);
+    if (loaded.spec().system() != null) {
+      conversation.add(ChatMessage.system(loaded.spec().system()));
+    }
+    conversation.add(ChatMessage.user(loaded.spec().task()));
+    if (!resumed) {
+      return Mono.empty();
+    }
+    return ctx.events()
+        .ofTypes(id, List.of(EventType.MODEL_COMPLETED, EventType.TOOL_COMPLETED))
+        .doOnNext(this::replay)
+        .then(Mono.fromRunnable(this::endReplay));
+  }
+
+  private void replay(JobEvent event) {
+    if (event.type() == EventType.MODEL_COMPLETED) {
+      endReplay();
+      EventData.ModelCompleted m = ctx.json().readValue(event.json(), EventData.ModelCompleted.class);
+      List<EventData.Call> calls = m.toolCalls() == null ? List.of() : m.toolCalls();
+      conversation.add(assistantMessage(m.content(), calls));
+      pending = new Pending(m.round(), calls, new TreeMap<>(), System.nanoTime());
+    } else if (pending != null) {
+      EventData.ToolCompleted t = ctx.json().readValue(event.json(), EventData.ToolCompleted.class);
+      pending.results().put(t.index(), t);
+    }
+  }
+
+  /** Adds a replayed round's tool results when the round was finished. */
+  private void endReplay() {
+    if (pending != null && pending.round() <= done) {
+      addToolMessages(pending.calls(), pending.results());
+      pending = null;
+    }
+  }
+
+  private Mono<Void> announce() {
+    if (job.status().isTerminal()) {
+      finished = true;
+      return Mono.empty();
+    }
+    EventData data = resumed ? new EventData.JobResumed(owner, done) : new EventData.JobStarted(owner);
+    return commit(JobChange.NONE, List.of(data));
+  }
+
+  private Mono<Void> finishPending() {
+    if (pending == null || finished) {
+      return Mono.empty();
+    }
+    Pending p = pending;
+    pending = null;
+    return runCalls(p.round(), p.calls(), p.results(), true).then(Mono.defer(() -> roundDone(p.round(), 0, 0, 0, p.calls().size(), p.startNanos(), 0)));
+  }
+
+  private Mono<Void> round() {
+    int r = done + 1;
+    if (r > job.spec().maxRounds()) {
+      return fail(new JobError("max_rounds", "the model did not answer within max_rounds = " + job.spec().maxRounds()));
+    }
+    long start = System.nanoTime();
+    return commit(JobChange.NONE, List.of(new EventData.RoundStarted(r)))
+        .then(Mono.defer(() -> ctx.model().complete(id.hashCode(), model -> conversation.requestBody(model, job.spec().sampling()))))
+        .flatMap(reply -> onReply(r, reply, start));
+  }
+
+  private Mono<Void> onReply(int r, ModelReply reply, long start) {
+    List<EventData.Call> calls = normalise(r, reply.toolCalls());
+    EventData.Usage usage = new EventData.Usage(reply.usage().promptTokens(), reply.usage().completionTokens());
+    EventData.ModelCompleted model =
+        new EventData.ModelCompleted(
+            r, reply.content(), reply.reasoning(), calls.isEmpty() ? null : calls, reply.finishReason(), usage,
+            reply.durationMs(), reply.server());
+    long prompt = reply.usage().promptTokens();
+    long completion = reply.usage().completionTokens();
+    if (calls.isEmpty()) {
+      promptTokens += prompt;
+      completionTokens += completion;
+      JobChange.RoundCost cost = new JobChange.RoundCost(r, prompt, completion, 0, reply.durationMs(), 0);
+      JobChange change =
+          new JobChange(
+              JobStatus.COMPLETED, r, prompt, completion, reply.content(), null, cost);
+      List<EventData> events =
+          List.of(
+              model,
+              new EventData.RoundCompleted(r, (System.nanoTime() - start) / 1_000_000),
+              new EventData.JobCompleted(reply.content(), r, new EventData.Usage(promptTokens, completionTokens)));
+      finished = true;
+      return write(change, events).then();
+    }
+    List<EventData> events = new ArrayList<>();
+    events.add(model);
+    for (int i = 0; i < calls.size(); i++) {
+      EventData.Call c = calls.get(i);
+      events.add(new EventData.ToolCalled(r, i, c.id(), c.name(), c.arguments()));
+    }
+    promptTokens += prompt;
+    completionTokens += completion;
+    long toolsStart = System.nanoTime();
+    return commit(JobChange.usage(prompt, completion), events)
+        .then(Mono.fromRunnable(() -> conversation.add(assistantMessage(reply.content(), calls))))
+        .then(Mono.defer(() -> runCalls(r, calls, new TreeMap<>(), false)))
+        .then(Mono.defer(() -> roundDone(r, prompt, completion, reply.durationMs(), calls.size(), start, (System.nanoTime() - toolsStart) / 1_000_000)));
+  }
+
+  private Mono<Void> roundDone(int r, long prompt, long completion, long modelMs, int calls, long start, long toolsMs) {
+    JobChange.RoundCost cost = new JobChange.RoundCost(r, prompt, completion, calls, modelMs, toolsMs);
+    return commit(JobChange.roundDone(cost), List.of(new EventData.RoundCompleted(r, (System.nanoTime() - start) / 1_000_000)))
+        .then(Mono.fromRunnable(() -> done = r));
+  }
+
+  /** Gives every call an id unique within the round; keeps the model's ids when they are. */
+  private static List<EventData.Call> normalise(int r, List<ToolCall> calls) {
+    List<EventData.Call> out = new ArrayList<>(calls.size());
+    Set<String> seen = new HashSet<>();
+    for (int i = 0; i < calls.size(); i++) {
+      ToolCall c = calls.get(i);
+      String callId = c.id();
+      if (callId == null || callId.isBlank() || !seen.add(callId)) {
+        callId = "call_" + r + "_" + i;
+        seen.add(callId);
+      }
+      String name = c.function() == null || c.function().name() == null ? "" : c.function().name();
+      String args = c.function() == null || c.function().arguments() == null ? "" : c.function().arguments();
+      out.add(new EventData.Call(callId, name, args));
+    }
+    return out;
+  }
+
+  private static ChatMessage assistantMessage(String content, List<EventData.Call> calls) {
+    List<ToolCall> toolCalls = calls.stream().map(c -> ToolCall.function(c.id(), c.name(), c.arguments())).toList();
+    return ChatMessage.assistant(content == null ? "" : content, toolCalls);
+  }
+
+  /** Runs the calls not yet in {@code results} (in parallel, bounded), then adds all results in call order. */
+  private Mono<Void> runCalls(int r, List<EventData.Call> calls, Map<Integer, EventData.ToolCompleted> results, boolean afterCrash) {
+    return Flux.range(0, calls.size())
+        .filter(i -> !results.containsKey(i))
+        .flatMap(i -> runCall(r, i, calls.get(i), afterCrash), Math.max(1, ctx.properties().toolConcurrency()))
+        .doOnNext(t -> results.put(t.index(), t))
+        .then(Mono.fromRunnable(() -> addToolMessages(calls, results)));
+  }
+
+  private void addToolMessages(List<EventData.Call> calls, Map<Integer, EventData.ToolCompleted> results) {
+    results.values().stream()
+        .sorted(Comparator.comparingInt(EventData.ToolCompleted::index))
+        .forEach(t -> conversation.add(ChatMessage.tool(t.callId(), t.name(), t.result())));
+    if (results.size() != calls.size()) {
+      throw new IllegalStateException("round has " + calls.size() + " calls but " + results.size() + " results");
+    }
+  }
+
+  private Mono<EventData.ToolCompleted> runCall(int r, int index, EventData.Call call, boolean afterCrash) {
+    long start = System.nanoTime();
+    JobTool tool = tools.get(call.name());
+    Mono<ToolResult> result;
+    if (tool == null) {
+      result = Mono.just(ToolResult.failure("unknown_tool", "there is no tool named '" + call.name() + "'; available: " + String.join(", ", tools.keySet())));
+    } else if (afterCrash && !tool.tool().idempotent()) {
+      result =
+          Mono.just(
+              ToolResult.failure(
+                  "interrupted",
+                  "this call was in flight when its orchestrator stopped; it was not repeated because '"
+                      + call.name() + "' may have side effects. Call it again if it is still needed."));
+    } else {
+      result = invoke(tool, call);
+    }
+    return result
+        .onErrorResume(e -> Mono.just(ToolResult.failure("tool_error", String.valueOf(e.getMessage()))))
+        .flatMap(
+            res -> {
+              EventData.ToolCompleted done =
+                  new EventData.ToolCompleted(
+                      r, index, call.id(), call.name(), res instanceof ToolResult.Success, res.text(),
+                      res instanceof ToolResult.Failure f ? f.code() : null, (System.nanoTime() - start) / 1_000_000);
+              return commit(JobChange.NONE, List.of(done)).thenReturn(done);
+            });
+  }
+
+  private Mono<ToolResult> invoke(JobTool tool, EventData.Call call) {
+    JsonNode args;
+    try {
+      args = call.arguments().isBlank() ? ctx.json().createObjectNode() : ctx.json().readTree(call.arguments());
+    } catch (JacksonException e) {
+      return Mono.just(ToolResult.failure("invalid_arguments", "the arguments are not valid JSON: " + e.getOriginalMessage()));
+    }
+    List<String> problems = tool.schema().validate(args);
+    if (!problems.isEmpty()) {
+      return Mono.just(ToolResult.failure("invalid_arguments", "the arguments do not match the schema: " + String.join("; ", problems)));
+    }
+    Instant deadline = job.spec().deadlineSeconds() == null ? null : job.createdAt().plusSeconds(job.spec().deadlineSeconds());
+    return tool.tool().call(args, new ToolContext(id, job.tenant(), call.id(), deadline));
+  }
+
+  private Mono<Void> fail(JobError error) {
+    return terminal(JobChange.failed(error), new EventData.JobFailed(error.code(), error.message(), done));
+  }
+
+  private Mono<Void> terminal(JobChange change, EventData event) {
+    finished = true;
+    return ctx.writer()
+        .commit(id, fence, change, List.of(toNew(event)))
+        .doOnNext(r -> log.info("Job {} ended: {}", id, event.type().wire()))
+        .then();
+  }
+
+  /** Commits and stops when the lease is gone or a cancel was requested. */
+  private Mono<Void> commit(JobChange change, List<EventData> events) {
+    return write(change, events)
+        .flatMap(r -> r.cancelRequested() ? Mono.error(new CancelRequested()) : Mono.<Void>empty());
+  }
+
+  private Mono<CommitResult> write(JobChange change, List<EventData> events) {
+    return ctx.writer()
+        .commit(id, fence, change, events.stream().map(this::toNew).toList())
+        .switchIfEmpty(Mono.error(() -> new LeaseLost("the job is no longer this replica's")));
+  }
+
+  private NewEvent toNew(EventData data) {
+    return new NewEvent(data.type(), ctx.json().writeValueAsString(data));
+  }
+
+  /** The job was taken over or finished elsewhere. */
+  static final class LeaseLost extends RuntimeException {
+    LeaseLost(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  /** A cancel was requested while the job ran. */
+  static final class CancelRequested extends RuntimeException {
+    CancelRequested() {
+      super("cancel requested", null, false, false);
+    }
+  }
+}

@@ -1,0 +1,24 @@
+package io.fathom.tools;
+
+/** Truncates tool output to a budget, telling the model what was cut. */
+public record ToolOutputLimiter(int maxChars) {
+
+  public ToolOutputLimiter {
+    if (maxChars < 256) {
+      throw new IllegalArgumentException("maxChars must be at least 256, was " + maxChars);
+    }
+  }
+
+  public String limit(String text) {
+    if (text.length() <= maxChars) {
+      return text;
+    }
+    String note =
+        "\n[output truncated: showing the first %d of %d characters]".formatted(maxChars, text.length());
+    int keep = maxChars - note.length();
+    if (Character.isHighSurrogate(text.charAt(keep - 1))) {
+      keep--;
+    }
+    return text.substring(0, keep) + note;
+  }
+}

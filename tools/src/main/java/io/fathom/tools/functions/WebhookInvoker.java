@@ -1,0 +1,165 @@
+package io.fathom.tools.functions;
+
+import io.fathom.tools.ToolContext;
+import io.fathom.tools.ToolOutputLimiter;
+import io.fathom.tools.ToolResult;
+import io.fathom.tools.net.OutboundPolicy;
+import io.fathom.tools.net.RefusedAddressException;
+import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.github.resilience4j.core.IntervalFunction;
+import io.github.resilience4j.reactor.circuitbreaker.operator.CircuitBreakerOperator;
+import io.github.resilience4j.reactor.retry.RetryOperator;
+import io.github.resilience4j.retry.Retry;
+import io.github.resilience4j.retry.RetryConfig;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.TimeoutException;
+import org.springframework.core.io.buffer.DataBufferLimitException;
+import org.springframework.http.MediaType;
+import org.springframework.web.reactive.function.client.WebClient;
+import org.springframework.web.reactive.function.client.WebClientRequestException;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Calls function webhooks: the validated arguments are POSTed as JSON; the response body is the
+ * tool result. Each attempt has a time-out; time-outs, connection failures and 5xx answers are
+ * retried with exponential backoff; a circuit breaker per function stops calling a webhook that
+ * keeps failing. Every failure becomes a {@link ToolResult.Failure}, never an error signal.
+ */
+public final class WebhookInvoker {
+
+  private final WebClient webClient;
+  private final OutboundPolicy policy;
+  private final WebhookSettings settings;
+  private final CircuitBreakerRegistry breakers;
+  private final RetryConfig retryConfig;
+  private final ToolOutputLimiter limiter;
+
+  public WebhookInvoker(WebClient.Builder builder, OutboundPolicy policy, WebhookSettings settings) {
+    this.webClient =
+        builder.codecs(c -> c.defaultCodecs().maxInMemorySize(settings.maxResponseBytes())).build();
+    this.policy = policy;
+    this.settings = settings;
+    this.limiter = new ToolOutputLimiter(settings.maxResultChars());
+    this.breakers =
+        CircuitBreakerRegistry.of(
+            CircuitBreakerConfig.custom()
+                .slidingWindowSize(20)
+                .minimumNumberOfCalls(10)
+                .failureRateThreshold(50)
+                .waitDurationInOpenState(Duration.ofSeconds(30))
+                .recordException(WebhookInvoker::isTransient)
+                .build());
+    this.retryConfig =
+        RetryConfig.custom()
+            .maxAttempts(settings.maxAttempts())
+            .intervalFunction(IntervalFunction.ofExponentialBackoff(settings.backoff(), 2.0))
+            .retryOnException(WebhookInvoker::isTransient)
+            .build();
+  }
+
+  /** POSTs {@code arguments} to the function's webhook; never errors. */
+  public Mono<ToolResult> invoke(
+      String tenant, FunctionDefinition function, JsonNode arguments, ToolContext context) {
+    CircuitBreaker breaker = breakers.circuitBreaker(tenant + "/" + function.name());
+    Retry retry = Retry.of(tenant + "/" + function.name(), retryConfig);
+    byte[] body = arguments.toString().getBytes(StandardCharsets.UTF_8);
+    Mono<String> attempt =
+        policy
+            .check(function.url())
+            .then(
+                webClient
+                    .post()
+                    .uri(function.url())
+                    .contentType(MediaType.APPLICATION_JSON)
+                    .header("Idempotency-Key", context.jobId() + ":" + context.callId())
+                    .header("X-Fathom-Job", context.jobId().toString())
+                    .header("X-Fathom-Function", function.name())
+                    .bodyValue(body)
+                    .exchangeToMono(
+                        response -> {
+                          int status = response.statusCode().value();
+                          Mono<String> text = response.bodyToMono(String.class).defaultIfEmpty("");
+                          if (status >= 500) {
+                            return text.then(Mono.error(new WebhookStatusException(status, true)));
+                          }
+                          if (status >= 400) {
+                            return text.flatMap(
+                                t -> Mono.error(new WebhookStatusException(status, false, t)));
+                          }
+                          return text;
+                        }))
+            .timeout(settings.timeout());
+    return attempt
+        .transformDeferred(CircuitBreakerOperator.of(breaker))
+        .transformDeferred(RetryOperator.of(retry))
+        .<ToolResult>map(text -> ToolResult.Success.of(limiter.limit(text)))
+        .onErrorResume(e -> Mono.just(toFailure(function, e)));
+  }
+
+  private ToolResult.Failure toFailure(FunctionDefinition function, Throwable e) {
+    String where = "webhook of function '" + function.name() + "'";
+    return switch (e) {
+      case RefusedAddressException r -> ToolResult.failure("webhook_refused", where + ": " + r.getMessage());
+      case CallNotPermittedException c ->
+          ToolResult.failure("circuit_open", where + " failed repeatedly; calls are paused for a while");
+      case TimeoutException t ->
+          ToolResult.failure(
+              "timeout", where + " did not answer within " + settings.timeout().toMillis() + " ms ("
+                  + settings.maxAttempts() + " attempts)");
+      case WebhookStatusException s when s.retryable() ->
+          ToolResult.failure(
+              "webhook_error", where + " answered HTTP " + s.status() + " (" + settings.maxAttempts()
+                  + " attempts)");
+      case WebhookStatusException s ->
+          ToolResult.failure(
+              "webhook_rejected", where + " answered HTTP " + s.status() + ": " + limiter.limit(s.body()));
+      case DataBufferLimitException d ->
+          ToolResult.failure(
+              "response_too_large", where + " answered more than " + settings.maxResponseBytes() + " bytes");
+      case WebClientRequestException w ->
+          ToolResult.failure("unreachable", where + " could not be reached: " + w.getMostSpecificCause().getMessage());
+      default -> ToolResult.failure("webhook_failed", where + " failed: " + e);
+    };
+  }
+
+  private static boolean isTransient(Throwable e) {
+    return e instanceof TimeoutException
+        || e instanceof WebClientRequestException
+        || (e instanceof WebhookStatusException s && s.retryable());
+  }
+
+  /** A non-2xx answer. */
+  static final class WebhookStatusException extends RuntimeException {
+    private final int status;
+    private final boolean retryable;
+    private final String body;
+
+    WebhookStatusException(int status, boolean retryable) {
+      this(status, retryable, "");
+    }
+
+    WebhookStatusException(int status, boolean retryable, String body) {
+      super("HTTP " + status, null, false, false);
+      this.status = status;
+      this.retryable = retryable;
+      this.body = body;
+    }
+
+    int status() {
+      return status;
+    }
+
+    boolean retryable() {
+      return retryable;
+    }
+
+    String body() {
+      return body;
+    }
+  }
+}
