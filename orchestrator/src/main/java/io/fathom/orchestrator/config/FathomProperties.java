@@ -23,6 +23,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param model how the model servers are called
  * @param webhook how function webhooks are called
  * @param toolConcurrency tool calls of one round run at once
+ * @param runJobs whether this replica runs jobs (false: an API-only replica)
  */
 @ConfigurationProperties("fathom")
 public record FathomProperties(
@@ -38,7 +39,8 @@ public record FathomProperties(
     List<String> outboundAllow,
     Model model,
     Webhook webhook,
-    int toolConcurrency) {
+    int toolConcurrency,
+    boolean runJobs) {
 
   public FathomProperties {
     inferenceUrls = inferenceUrls == null ? List.of() : inferenceUrls.stream().filter(u -> !u.isBlank()).toList();

@@ -189,6 +189,12 @@ public class JobScheduler implements SmartLifecycle {
     return loops != null;
   }
 
+  /** An API-only replica ({@code FATHOM_RUN_JOBS=false}) serves requests but runs no job. */
+  @Override
+  public boolean isAutoStartup() {
+    return properties.runJobs();
+  }
+
   /** Starts after {@link Notifications} and stops before it. */
   @Override
   public int getPhase() {

@@ -1,0 +1,127 @@
+package io.fathom.api.support;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** A small blocking HTTP client for tests, with the caller's API key. */
+public final class Http {
+
+  /** A response: status, content type and body. */
+  public record Response(int status, String contentType, String body) {
+    public JsonNode json() {
+      return JSON.readTree(body);
+    }
+  }
+
+  /** One server-sent event. */
+  public record Sse(long id, String event, String data) {
+    public JsonNode json() {
+      return JSON.readTree(data);
+    }
+  }
+
+  static final JsonMapper JSON = JsonMapper.builder().build();
+
+  private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final String base;
+  private final String key;
+
+  public Http(String base, String key) {
+    this.base = base;
+    this.key = key;
+  }
+
+  public Http as(String otherKey) {
+    return new Http(base, otherKey);
+  }
+
+  public Response get(String path) {
+    return send(request(path).GET().build());
+  }
+
+  public Response post(String path, String body) {
+    return send(request(path).header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build());
+  }
+
+  public Response delete(String path) {
+    return send(request(path).DELETE().build());
+  }
+
+  public Response send(HttpRequest request) {
+    try {
+      HttpResponse<String> r = client.send(request, HttpResponse.BodyHandlers.ofString());
+      return new Response(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""), r.body());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public HttpRequest.Builder request(String path) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60));
+    if (key != null) {
+      b.header("Authorization", "Bearer " + key);
+    }
+    return b;
+  }
+
+  /** Reads an event stream until the server closes it (or {@code max} events), with optional Last-Event-ID. */
+  public List<Sse> events(String path, String lastEventId, int max) {
+    HttpRequest.Builder b = request(path).header("Accept", "text/event-stream");
+    if (lastEventId != null) {
+      b.header("Last-Event-ID", lastEventId);
+    }
+    List<Sse> out = new ArrayList<>();
+    try {
+      HttpResponse<java.io.InputStream> r = client.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+      if (r.statusCode() != 200) {
+        throw new IllegalStateException("event stream answered " + r.statusCode());
+      }
+      try (BufferedReader reader = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
+        long id = -1;
+        String event = null;
+        StringBuilder data = new StringBuilder();
+        for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+          if (line.startsWith("id:")) {
+            id = Long.parseLong(line.substring(3).trim());
+          } else if (line.startsWith("event:")) {
+            event = line.substring(6).trim();
+          } else if (line.startsWith("data:")) {
+            data.append(line.substring(5));
+          } else if (line.isEmpty() && event != null) {
+            out.add(new Sse(id, event, data.toString()));
+            if (out.size() >= max) {
+              break;
+            }
+            event = null;
+            data.setLength(0);
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+    return out;
+  }
+
+  public static JsonNode parse(String text) {
+    return JSON.readTree(text);
+  }
+}

@@ -1,0 +1,142 @@
+package io.fathom.api.support;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * A real OpenAI-compatible HTTP server on loopback whose answers come from a script: given the
+ * request, the assistant message to return. Test code only.
+ */
+public final class ScriptedModelServer implements AutoCloseable {
+
+  private final HttpServer server;
+  private final JsonMapper json = JsonMapper.builder().build();
+  private final AtomicInteger requests = new AtomicInteger();
+  private volatile Function<JsonNode, JsonNode> script;
+  private volatile int failNext;
+  private volatile long delayMillis;
+
+  public ScriptedModelServer(Function<JsonNode, JsonNode> script) throws IOException {
+    this.script = script;
+    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+    server.createContext("/v1/models", ex -> send(ex, 200, "{\"object\":\"list\",\"data\":[{\"id\":\"scripted\",\"object\":\"model\"}]}"));
+    server.createContext("/v1/chat/completions", this::complete);
+    server.start();
+  }
+
+  public String baseUrl() {
+    return "http://127.0.0.1:" + server.getAddress().getPort() + "/v1";
+  }
+
+  public void script(Function<JsonNode, JsonNode> script) {
+    this.script = script;
+  }
+
+  /** The next {@code n} completions answer HTTP 503. */
+  public void failNext(int n) {
+    this.failNext = n;
+  }
+
+  public void delay(long millis) {
+    this.delayMillis = millis;
+  }
+
+  public int requests() {
+    return requests.get();
+  }
+
+  private void complete(HttpExchange ex) throws IOException {
+    requests.incrementAndGet();
+    JsonNode request = json.readTree(ex.getRequestBody().readAllBytes());
+    if (failNext > 0) {
+      failNext--;
+      send(ex, 503, "{\"error\":{\"message\":\"overloaded\"}}");
+      return;
+    }
+    if (delayMillis > 0) {
+      try {
+        Thread.sleep(delayMillis);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    JsonNode message = script.apply(request);
+    ObjectNode response = json.createObjectNode();
+    response.put("id", "chatcmpl-" + requests.get());
+    response.put("object", "chat.completion");
+    response.put("model", request.path("model").asString());
+    ObjectNode choice = response.putArray("choices").addObject();
+    choice.put("index", 0);
+    choice.set("message", message);
+    choice.put("finish_reason", message.has("tool_calls") ? "tool_calls" : "stop");
+    ObjectNode usage = response.putObject("usage");
+    int prompt = request.path("messages").toString().length() / 4;
+    int completion = message.toString().length() / 4;
+    usage.put("prompt_tokens", prompt);
+    usage.put("completion_tokens", completion);
+    usage.put("total_tokens", prompt + completion);
+    send(ex, 200, json.writeValueAsString(response));
+  }
+
+  private static void send(HttpExchange ex, int status, String body) throws IOException {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    ex.getResponseHeaders().set("Content-Type", "application/json");
+    ex.sendResponseHeaders(status, bytes.length);
+    try (OutputStream out = ex.getResponseBody()) {
+      out.write(bytes);
+    }
+  }
+
+  /** A message that calls {@code name} with {@code arguments} (JSON text). */
+  public static JsonNode toolCall(String id, String name, String arguments) {
+    ObjectNode m = JsonMapper.builder().build().createObjectNode();
+    m.put("role", "assistant");
+    m.putNull("content");
+    ObjectNode call = m.putArray("tool_calls").addObject();
+    call.put("id", id);
+    call.put("type", "function");
+    call.putObject("function").put("name", name).put("arguments", arguments);
+    return m;
+  }
+
+  /** A final answer. */
+  public static JsonNode answer(String content) {
+    ObjectNode m = JsonMapper.builder().build().createObjectNode();
+    m.put("role", "assistant");
+    m.put("content", content);
+    return m;
+  }
+
+  /** How many tool results the request's conversation holds. */
+  public static int toolResults(JsonNode request) {
+    int n = 0;
+    for (JsonNode m : request.path("messages")) {
+      if (m.path("role").asString().equals("tool")) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** The content of the request's last message. */
+  public static String lastContent(JsonNode request) {
+    JsonNode messages = request.path("messages");
+    return messages.path(messages.size() - 1).path("content").asString("");
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+  }
+}
