@@ -18,6 +18,7 @@ import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.ServerWebInputException;
 import reactor.core.publisher.Mono;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.exc.InputCoercionException;
 import tools.jackson.core.exc.StreamReadException;
 import tools.jackson.databind.exc.InvalidFormatException;
 import tools.jackson.databind.exc.MismatchedInputException;
@@ -43,7 +44,9 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
     for (int i = 0; i < e.names().size(); i++) {
       fields.add(new FieldProblem("tools[" + e.indexes().get(i) + "]", "unknown tool '" + e.names().get(i) + "'"));
     }
-    return respond(HttpStatus.BAD_REQUEST, e.getMessage(), fields, exchange);
+    String detail = String.join("; ", fields.stream().map(f -> f.field() + ": " + f.message()).toList())
+        + " (define functions with POST /v1/functions first)";
+    return respond(HttpStatus.BAD_REQUEST, detail, fields, exchange);
   }
 
   @ExceptionHandler(JobStore.InvalidCursorException.class)
@@ -83,6 +86,7 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
       case InvalidFormatException f -> new FieldProblem(path, "has the wrong type or format: expected " + typeName(f.getTargetType()));
       case MismatchedInputException m when m.getTargetType() != null ->
           new FieldProblem(path, "has the wrong type: expected " + typeName(m.getTargetType()));
+      case InputCoercionException c when !path.isEmpty() -> new FieldProblem(path, "is out of range");
       case StreamReadException r -> new FieldProblem("", "the body is not valid JSON: " + r.getOriginalMessage());
       default -> new FieldProblem(path, e.getOriginalMessage());
     };
@@ -126,8 +130,19 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
   @Override
   protected Mono<ResponseEntity<Object>> handleExceptionInternal(
       Exception ex, Object body, HttpHeaders headers, HttpStatusCode status, ServerWebExchange exchange) {
-    if (body instanceof ProblemDetail p && p.getInstance() == null) {
-      p.setInstance(java.net.URI.create(exchange.getRequest().getPath().value()));
+    if (body == null && ex instanceof org.springframework.web.ErrorResponse er) {
+      body = er.getBody();
+    }
+    if (body instanceof ProblemDetail p) {
+      if (p.getInstance() == null) {
+        p.setInstance(java.net.URI.create(exchange.getRequest().getPath().value()));
+      }
+      if (p.getDetail() == null || p.getDetail().isBlank()) {
+        p.setDetail(
+            status.value() == 413
+                ? "the request body is larger than " + BodySizeFilter.MAX_BODY_BYTES + " bytes"
+                : HttpStatus.valueOf(status.value()).getReasonPhrase());
+      }
     }
     return super.handleExceptionInternal(ex, body, headers, status, exchange);
   }
