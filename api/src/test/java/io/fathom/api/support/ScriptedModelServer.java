@@ -28,7 +28,7 @@ public final class ScriptedModelServer implements AutoCloseable {
 
   public ScriptedModelServer(Function<JsonNode, JsonNode> script) throws IOException {
     this.script = script;
-    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 4096);
     server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
     server.createContext("/v1/models", ex -> send(ex, 200, "{\"object\":\"list\",\"data\":[{\"id\":\"scripted\",\"object\":\"model\"}]}"));
     server.createContext("/v1/chat/completions", this::complete);

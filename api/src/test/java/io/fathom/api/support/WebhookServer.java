@@ -24,7 +24,7 @@ public final class WebhookServer implements AutoCloseable {
 
   public WebhookServer(Function<Call, String> answer) throws IOException {
     this.answer = answer;
-    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 4096);
     server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
     server.createContext("/", this::handle);
     server.start();

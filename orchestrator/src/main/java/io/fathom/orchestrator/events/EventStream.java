@@ -15,6 +15,7 @@ import reactor.core.publisher.Mono;
 public class EventStream {
 
   private static final int PAGE = 500;
+  private static final java.time.Duration RECHECK = java.time.Duration.ofSeconds(2);
 
   private final EventLog log;
   private final Notifications notifications;
@@ -36,7 +37,9 @@ public class EventStream {
         () -> {
           AtomicLong last = new AtomicLong(after);
           // Subscribe to hints first, then read: an event committed meanwhile is not missed.
-          return Flux.merge(notifications.eventHints(jobId), Mono.just(-1L))
+          // A slow re-check backs up the hints, which are best effort.
+          return Flux.merge(notifications.eventHints(jobId), Mono.just(-1L), Flux.interval(RECHECK).map(t -> -1L))
+              .onBackpressureLatest()
               .concatMap(hint -> hint >= 0 && hint <= last.get() ? Flux.<JobEvent>empty() : drain(jobId, last))
               .takeUntil(e -> e.type().isTerminal());
         });

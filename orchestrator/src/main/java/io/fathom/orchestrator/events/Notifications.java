@@ -22,10 +22,15 @@ import reactor.util.retry.Retry;
 
 /**
  * PostgreSQL LISTEN/NOTIFY between replicas. One dedicated connection listens on three channels:
- * {@code fathom_events} ("jobId:seq", sent by the transaction that stored the event), {@code
- * fathom_cancel} ("jobId") and {@code fathom_jobs} (a job became runnable). Notifications are
- * hints: listeners re-read the store, so a lost or late hint only delays them. After a reconnect
- * every listener is poked once, since hints may have been missed meanwhile.
+ * {@code fathom_events} ("jobId:seq" after events were stored), {@code fathom_cancel} ("jobId")
+ * and {@code fathom_jobs} (a job became runnable). Notifications are hints: listeners re-read the
+ * store, so a lost or late hint only delays them. After a reconnect every listener is poked once,
+ * since hints may have been missed meanwhile.
+ *
+ * <p>Event hints are sent after the commit, batched (one NOTIFY statement per few milliseconds),
+ * not inside the data transaction: PostgreSQL serialises every committing transaction that
+ * notifies (a database-wide lock held through the commit's WAL flush), which would cap the whole
+ * cluster at one commit per flush. Listeners on this replica are told at once.
  */
 @Component
 public class Notifications implements SmartLifecycle {
@@ -42,7 +47,9 @@ public class Notifications implements SmartLifecycle {
   private final ConcurrentHashMap<UUID, Set<FluxSink<Long>>> eventListeners = new ConcurrentHashMap<>();
   private final Sinks.Many<UUID> cancels = Sinks.many().multicast().directBestEffort();
   private final Sinks.Many<Boolean> runnable = Sinks.many().multicast().directBestEffort();
+  private final Sinks.Many<String[]> outgoing = Sinks.many().unicast().onBackpressureBuffer();
   private volatile Disposable listening;
+  private volatile Disposable sending;
 
   public Notifications(Database database, DatabaseClient db) {
     this.database = database;
@@ -86,15 +93,48 @@ public class Notifications implements SmartLifecycle {
   }
 
   public Mono<Void> notifyCancel(UUID jobId) {
-    return notify(CANCEL, jobId.toString());
+    return db.sql("SELECT pg_notify($1, $2)").bind(0, CANCEL).bind(1, jobId.toString()).then();
   }
 
-  public Mono<Void> notifyRunnable() {
-    return notify(JOBS, "");
+  /** Events up to {@code seq} of {@code jobId} were committed: tell listeners here and elsewhere. */
+  public void published(UUID jobId, long seq) {
+    deliver(jobId, seq);
+    emit(new String[] {EVENTS, jobId + ":" + seq});
   }
 
-  private Mono<Void> notify(String channel, String payload) {
-    return db.sql("SELECT pg_notify($1, $2)").bind(0, channel).bind(1, payload).then();
+  /** A job became runnable: wake the schedulers here and elsewhere. */
+  public void runnable() {
+    runnable.tryEmitNext(Boolean.TRUE);
+    emit(new String[] {JOBS, ""});
+  }
+
+  private synchronized void emit(String[] notification) {
+    outgoing.tryEmitNext(notification);
+  }
+
+  /** Sends a batch of notifications in one statement (duplicates within it dropped). */
+  private Mono<Void> send(java.util.List<String[]> batch) {
+    java.util.LinkedHashMap<String, String[]> unique = new java.util.LinkedHashMap<>();
+    for (String[] n : batch) {
+      unique.put(n[0] + "\u0000" + n[1], n);
+    }
+    String[] channels = unique.values().stream().map(n -> n[0]).toArray(String[]::new);
+    String[] payloads = unique.values().stream().map(n -> n[1]).toArray(String[]::new);
+    return db.sql("SELECT count(pg_notify(c, p)) FROM unnest($1::text[], $2::text[]) AS x(c, p)")
+        .bind(0, channels)
+        .bind(1, payloads)
+        .then()
+        .onErrorResume(e -> {
+          log.warn("Sending {} notifications failed: {}", channels.length, e.toString());
+          return Mono.empty();
+        });
+  }
+
+  private void deliver(UUID jobId, long seq) {
+    Set<FluxSink<Long>> sinks = eventListeners.get(jobId);
+    if (sinks != null) {
+      sinks.forEach(s -> s.next(seq));
+    }
   }
 
   private Flux<Notification> listen() {
@@ -115,12 +155,7 @@ public class Notifications implements SmartLifecycle {
       switch (n.getName()) {
         case EVENTS -> {
           int colon = payload.indexOf(':');
-          UUID jobId = UUID.fromString(payload.substring(0, colon));
-          long seq = Long.parseLong(payload.substring(colon + 1));
-          Set<FluxSink<Long>> sinks = eventListeners.get(jobId);
-          if (sinks != null) {
-            sinks.forEach(s -> s.next(seq));
-          }
+          deliver(UUID.fromString(payload.substring(0, colon)), Long.parseLong(payload.substring(colon + 1)));
         }
         case CANCEL -> cancels.tryEmitNext(UUID.fromString(payload));
         case JOBS -> runnable.tryEmitNext(Boolean.TRUE);
@@ -138,6 +173,12 @@ public class Notifications implements SmartLifecycle {
 
   @Override
   public void start() {
+    sending =
+        outgoing
+            .asFlux()
+            .bufferTimeout(1024, Duration.ofMillis(2), true)
+            .concatMap(this::send, 1)
+            .subscribe();
     listening =
         Flux.defer(this::listen)
             .concatWith(Mono.error(new IllegalStateException("LISTEN connection closed")))
@@ -148,11 +189,13 @@ public class Notifications implements SmartLifecycle {
 
   @Override
   public void stop() {
-    Disposable d = listening;
-    if (d != null) {
-      d.dispose();
+    for (Disposable d : new Disposable[] {listening, sending}) {
+      if (d != null) {
+        d.dispose();
+      }
     }
     listening = null;
+    sending = null;
   }
 
   @Override

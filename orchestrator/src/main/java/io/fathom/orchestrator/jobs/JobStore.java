@@ -30,11 +30,13 @@ public class JobStore {
   private final DatabaseClient db;
   private final JsonMapper json;
   private final JobWriter writer;
+  private final Notifications notifications;
 
-  public JobStore(DatabaseClient db, JsonMapper json, JobWriter writer) {
+  public JobStore(DatabaseClient db, JsonMapper json, JobWriter writer, Notifications notifications) {
     this.db = db;
     this.json = json;
     this.writer = writer;
+    this.notifications = notifications;
   }
 
   /** A submission's result: the job, and whether it was created now or found by its key. */
@@ -62,12 +64,16 @@ public class JobStore {
                 + " e AS (INSERT INTO events (job_id, seq, type, data) SELECT id, 1, '"
                 + EventType.JOB_QUEUED.wire() + "', ")
             .param(queued, String.class)
-            .append("::jsonb FROM ins RETURNING job_id),"
-                + " n AS (SELECT pg_notify('" + Notifications.JOBS + "', '') FROM e)"
-                + " SELECT (SELECT count(*) FROM n) AS notified, (SELECT count(*) FROM ins) AS created");
+            .append("::jsonb FROM ins RETURNING job_id)"
+                + " SELECT (SELECT count(*) FROM e) AS queued, (SELECT count(*) FROM ins) AS created");
     return s.on(db)
         .map(row -> row.get("created", Long.class))
         .one()
+        .doOnNext(created -> {
+          if (created > 0) {
+            notifications.runnable();
+          }
+        })
         .flatMap(
             created ->
                 created > 0

@@ -3,6 +3,8 @@ package io.fathom.orchestrator.jobs;
 import io.fathom.orchestrator.events.NewEvent;
 import io.fathom.orchestrator.events.Notifications;
 import io.fathom.orchestrator.store.Statement;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.util.List;
 import java.util.UUID;
 import org.springframework.r2dbc.core.DatabaseClient;
@@ -12,7 +14,7 @@ import reactor.core.publisher.Mono;
 /**
  * Appends a job's events together with the change to its row, in one SQL statement (so one
  * transaction and one round trip): the row update allocates the sequence numbers under the row
- * lock, so events commit in seq order with no gap, and the NOTIFY goes out when they commit. The
+ * lock, so events commit in seq order with no gap; listeners are told after the commit. The
  * update is fenced: when the job is no longer this writer's, nothing is written and the result is
  * empty.
  */
@@ -20,9 +22,18 @@ import reactor.core.publisher.Mono;
 public class JobWriter {
 
   private final DatabaseClient db;
+  private final Notifications notifications;
 
-  public JobWriter(DatabaseClient db) {
+  private final Timer commits;
+
+  public JobWriter(DatabaseClient db, Notifications notifications, MeterRegistry meters) {
     this.db = db;
+    this.notifications = notifications;
+    this.commits =
+        Timer.builder("fathom.commit")
+            .description("Time to commit a job change with its events")
+            .publishPercentiles(0.5, 0.99)
+            .register(meters);
   }
 
   /** Commits; emits nothing when the fence no longer holds. */
@@ -64,9 +75,6 @@ public class JobWriter {
           .append("::text[], ")
           .param(events.stream().map(NewEvent::json).toArray(String[]::new), String[].class)
           .append("::text[]) WITH ORDINALITY AS x(t, d, ord) RETURNING 1)");
-      s.append(", n AS (SELECT pg_notify('" + Notifications.EVENTS + "', ")
-          .param(jobId.toString(), String.class)
-          .append(" || ':' || j.last_seq) FROM j)");
     }
     if (change.round() != null) {
       JobChange.RoundCost r = change.round();
@@ -81,13 +89,18 @@ public class JobWriter {
           .param(r.toolsMs(), Long.class)
           .append(" FROM j ON CONFLICT DO NOTHING RETURNING 1)");
     }
-    s.append(" SELECT j.last_seq, j.cancel_requested");
-    if (n > 0) {
-      s.append(", (SELECT count(*) FROM n) AS notified");
-    }
-    s.append(" FROM j");
-    return s.on(db)
-        .map(row -> new CommitResult(row.get("last_seq", Long.class), row.get("cancel_requested", Boolean.class)))
-        .one();
+    s.append(" SELECT j.last_seq, j.cancel_requested FROM j");
+    return Mono.defer(() -> {
+          long start = System.nanoTime();
+          return s.on(db)
+              .map(row -> new CommitResult(row.get("last_seq", Long.class), row.get("cancel_requested", Boolean.class)))
+              .one()
+              .doOnNext(r -> commits.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS));
+        })
+        .doOnNext(r -> {
+          if (n > 0) {
+            notifications.published(jobId, r.lastSeq());
+          }
+        });
   }
 }

@@ -13,10 +13,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.springframework.core.codec.DecodingException;
 import org.springframework.http.MediaType;
+import org.springframework.http.client.reactive.ReactorClientHttpConnector;
 import org.springframework.stereotype.Component;
 import org.springframework.web.reactive.function.client.WebClient;
 import org.springframework.web.reactive.function.client.WebClientRequestException;
 import reactor.core.publisher.Mono;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.resources.ConnectionProvider;
 import reactor.util.retry.Retry;
 import tools.jackson.databind.JsonNode;
 
@@ -35,7 +38,19 @@ public class ModelClient {
   private final Map<String, Mono<String>> modelNames = new ConcurrentHashMap<>();
 
   public ModelClient(WebClient.Builder builder, FathomProperties properties) {
-    this.web = builder.codecs(c -> c.defaultCodecs().maxInMemorySize(32 << 20)).build();
+    // Jobs wait for the model concurrently by the thousand: queue for a connection rather than fail.
+    ConnectionProvider connections =
+        ConnectionProvider.builder("fathom-model")
+            .maxConnections(512)
+            .pendingAcquireMaxCount(-1)
+            .pendingAcquireTimeout(Duration.ofMinutes(10))
+            .maxIdleTime(Duration.ofSeconds(30))
+            .build();
+    this.web =
+        builder
+            .clientConnector(new ReactorClientHttpConnector(HttpClient.create(connections)))
+            .codecs(c -> c.defaultCodecs().maxInMemorySize(32 << 20))
+            .build();
     this.servers = properties.inferenceUrls().stream().map(u -> u.endsWith("/") ? u.substring(0, u.length() - 1) : u).toList();
     this.settings = properties.model();
   }

@@ -31,6 +31,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
@@ -63,6 +64,13 @@ final class JobRun {
   private long completionTokens;
   private boolean finished;
   private Pending pending;
+  private long modelNanos;
+  /** The round whose round.started is committed, and the one about to be. */
+  private int announced;
+  private int announcing;
+  /** The result of a round's last call, committed with the round's end. */
+  private volatile EventData.ToolCompleted lastCompletion;
+  private volatile long toolNanos;
 
   /** A round whose model output is stored but whose tool calls are not all done. */
   private record Pending(int round, List<EventData.Call> calls, Map<Integer, EventData.ToolCompleted> results, long startNanos) {}
@@ -172,8 +180,20 @@ final class JobRun {
       finished = true;
       return Mono.empty();
     }
-    EventData data = resumed ? new EventData.JobResumed(owner, done) : new EventData.JobStarted(owner);
-    return commit(JobChange.NONE, List.of(data));
+    List<EventData> events = new ArrayList<>();
+    events.add(resumed ? new EventData.JobResumed(owner, done) : new EventData.JobStarted(owner));
+    if (pending == null) {
+      announceRound(done + 1, events);
+    }
+    return commit(JobChange.NONE, events).then(Mono.fromRunnable(() -> announced = announcing));
+  }
+
+  /** Adds round.started for {@code next} when the budget allows it (committed with what precedes it). */
+  private void announceRound(int next, List<EventData> events) {
+    if (next <= job.spec().maxRounds()) {
+      events.add(new EventData.RoundStarted(next));
+      announcing = next;
+    }
   }
 
   private Mono<Void> finishPending() {
@@ -182,7 +202,9 @@ final class JobRun {
     }
     Pending p = pending;
     pending = null;
-    return runCalls(p.round(), p.calls(), p.results(), true).then(Mono.defer(() -> roundDone(p.round(), 0, 0, 0, p.calls().size(), p.startNanos(), 0)));
+    modelNanos = -1;
+    return runCalls(p.round(), p.calls(), p.results(), true)
+        .then(Mono.defer(() -> roundDone(p.round(), 0, 0, 0, p.calls().size(), p.startNanos(), 0)));
   }
 
   private Mono<Void> round() {
@@ -191,8 +213,15 @@ final class JobRun {
       return fail(new JobError("max_rounds", "the model did not answer within max_rounds = " + job.spec().maxRounds()));
     }
     long start = System.nanoTime();
-    return commit(JobChange.NONE, List.of(new EventData.RoundStarted(r)))
-        .then(Mono.defer(() -> ctx.model().complete(id.hashCode(), model -> conversation.requestBody(model, job.spec().sampling()))))
+    toolNanos = 0;
+    Mono<Void> started = announced == r ? Mono.empty() : commit(JobChange.NONE, List.of(new EventData.RoundStarted(r)));
+    return started
+        .then(Mono.defer(() -> {
+          long modelStart = System.nanoTime();
+          return ctx.model()
+              .complete(id.hashCode(), model -> conversation.requestBody(model, job.spec().sampling()))
+              .doOnSuccess(reply -> modelNanos = System.nanoTime() - modelStart);
+        }))
         .flatMap(reply -> onReply(r, reply, start));
   }
 
@@ -218,7 +247,7 @@ final class JobRun {
               new EventData.RoundCompleted(r, (System.nanoTime() - start) / 1_000_000),
               new EventData.JobCompleted(reply.content(), r, new EventData.Usage(promptTokens, completionTokens)));
       finished = true;
-      return write(change, events).then();
+      return write(change, events).then(Mono.fromRunnable(() -> ctx.metrics().roundDone(r, System.nanoTime() - start - modelNanos)));
     }
     List<EventData> events = new ArrayList<>();
     events.add(model);
@@ -237,8 +266,21 @@ final class JobRun {
 
   private Mono<Void> roundDone(int r, long prompt, long completion, long modelMs, int calls, long start, long toolsMs) {
     JobChange.RoundCost cost = new JobChange.RoundCost(r, prompt, completion, calls, modelMs, toolsMs);
-    return commit(JobChange.roundDone(cost), List.of(new EventData.RoundCompleted(r, (System.nanoTime() - start) / 1_000_000)))
-        .then(Mono.fromRunnable(() -> done = r));
+    List<EventData> events = new ArrayList<>();
+    if (lastCompletion != null) {
+      events.add(lastCompletion);
+      lastCompletion = null;
+    }
+    events.add(new EventData.RoundCompleted(r, (System.nanoTime() - start) / 1_000_000));
+    announceRound(r + 1, events);
+    return commit(JobChange.roundDone(cost), events)
+        .then(Mono.fromRunnable(() -> {
+          done = r;
+          announced = announcing;
+          if (modelNanos >= 0) { // not a round resumed after a crash
+            ctx.metrics().roundDone(r, System.nanoTime() - start - modelNanos - toolNanos);
+          }
+        }));
   }
 
   /** Gives every call an id unique within the round; keeps the model's ids when they are. */
@@ -266,9 +308,10 @@ final class JobRun {
 
   /** Runs the calls not yet in {@code results} (in parallel, bounded), then adds all results in call order. */
   private Mono<Void> runCalls(int r, List<EventData.Call> calls, Map<Integer, EventData.ToolCompleted> results, boolean afterCrash) {
+    AtomicInteger remaining = new AtomicInteger(calls.size() - results.size());
     return Flux.range(0, calls.size())
         .filter(i -> !results.containsKey(i))
-        .flatMap(i -> runCall(r, i, calls.get(i), afterCrash), Math.max(1, ctx.properties().toolConcurrency()))
+        .flatMap(i -> runCall(r, i, calls.get(i), afterCrash, remaining), Math.max(1, ctx.properties().toolConcurrency()))
         .doOnNext(t -> results.put(t.index(), t))
         .then(Mono.fromRunnable(() -> addToolMessages(calls, results)));
   }
@@ -282,7 +325,11 @@ final class JobRun {
     }
   }
 
-  private Mono<EventData.ToolCompleted> runCall(int r, int index, EventData.Call call, boolean afterCrash) {
+  /**
+   * Runs one call and commits its result, except for the round's last call, whose result is
+   * committed with the round's end (one commit fewer per round).
+   */
+  private Mono<EventData.ToolCompleted> runCall(int r, int index, EventData.Call call, boolean afterCrash, AtomicInteger remaining) {
     long start = System.nanoTime();
     JobTool tool = tools.get(call.name());
     Mono<ToolResult> result;
@@ -296,7 +343,10 @@ final class JobRun {
                   "this call was in flight when its orchestrator stopped; it was not repeated because '"
                       + call.name() + "' may have side effects. Call it again if it is still needed."));
     } else {
-      result = invoke(tool, call);
+      result = Mono.defer(() -> {
+        long callStart = System.nanoTime();
+        return invoke(tool, call).doOnSuccess(x -> noteToolTime(System.nanoTime() - callStart));
+      });
     }
     return result
         .onErrorResume(e -> Mono.just(ToolResult.failure("tool_error", String.valueOf(e.getMessage()))))
@@ -306,8 +356,17 @@ final class JobRun {
                   new EventData.ToolCompleted(
                       r, index, call.id(), call.name(), res instanceof ToolResult.Success, res.text(),
                       res instanceof ToolResult.Failure f ? f.code() : null, (System.nanoTime() - start) / 1_000_000);
+              if (remaining.decrementAndGet() == 0) {
+                lastCompletion = done;
+                return Mono.just(done);
+              }
               return commit(JobChange.NONE, List.of(done)).thenReturn(done);
             });
+  }
+
+  /** The round's tool time is its longest call (calls run in parallel). */
+  private synchronized void noteToolTime(long nanos) {
+    toolNanos = Math.max(toolNanos, nanos);
   }
 
   private Mono<ToolResult> invoke(JobTool tool, EventData.Call call) {

@@ -18,4 +18,5 @@ public record RunContext(
     ModelClient model,
     ToolCatalog tools,
     JsonMapper json,
-    FathomProperties properties) {}
+    FathomProperties properties,
+    RoundMetrics metrics) {}

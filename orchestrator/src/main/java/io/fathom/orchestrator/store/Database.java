@@ -5,6 +5,7 @@ import io.r2dbc.pool.ConnectionPoolConfiguration;
 import io.r2dbc.postgresql.PostgresqlConnectionConfiguration;
 import io.r2dbc.postgresql.PostgresqlConnectionFactory;
 import java.time.Duration;
+import reactor.netty.resources.LoopResources;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,10 +22,14 @@ public final class Database implements AutoCloseable {
   private final EmbeddedDatabase embedded;
   private final PostgresqlConnectionFactory connectionFactory;
   private final ConnectionPool pool;
+  private final LoopResources loops;
 
   private Database(DatabaseUrl url, EmbeddedDatabase embedded, int poolSize) {
     this.url = url;
     this.embedded = embedded;
+    // Not colocated: connections opened from an event loop would otherwise all share that one
+    // thread, and every job's continuations with it.
+    this.loops = LoopResources.create("fathom-pg", 1, Math.max(2, Runtime.getRuntime().availableProcessors()), true, false);
     this.connectionFactory =
         new PostgresqlConnectionFactory(
             PostgresqlConnectionConfiguration.builder()
@@ -35,6 +40,7 @@ public final class Database implements AutoCloseable {
                 .password(url.password())
                 .applicationName("fathom")
                 .connectTimeout(Duration.ofSeconds(10))
+                .loopResources(loops)
                 .build());
     this.pool =
         new ConnectionPool(
@@ -42,8 +48,7 @@ public final class Database implements AutoCloseable {
                 .initialSize(2)
                 .maxSize(poolSize)
                 .maxIdleTime(Duration.ofMinutes(10))
-                .maxAcquireTime(Duration.ofSeconds(30))
-                .validationQuery("SELECT 1")
+                .maxAcquireTime(Duration.ofSeconds(60))
                 .build());
   }
 
@@ -81,6 +86,7 @@ public final class Database implements AutoCloseable {
   @Override
   public void close() {
     pool.dispose();
+    loops.dispose();
     if (embedded != null) {
       embedded.close();
     }

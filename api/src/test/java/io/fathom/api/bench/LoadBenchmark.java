@@ -1,0 +1,208 @@
+package io.fathom.api.bench;
+
+import io.fathom.api.FathomApplication;
+import io.fathom.api.support.Http;
+import io.fathom.api.support.ScriptedModelServer;
+import io.fathom.api.support.WebhookServer;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.distribution.ValueAtPercentile;
+import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.springframework.boot.SpringApplication;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.r2dbc.core.DatabaseClient;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Load benchmark (not a test): N concurrent jobs of R tool rounds each against a fast scripted
+ * model server and webhook on loopback, with the whole service in this JVM on its embedded
+ * PostgreSQL. Prints jobs/s, rounds/s, the orchestrator's own time per round (p50/p99, by round
+ * range), heap, and the bytes a finished job occupies in PostgreSQL against its conversation.
+ *
+ * <p>Run: {@code ./fathom bench load --jobs 1000 --rounds 10}
+ */
+public final class LoadBenchmark {
+
+  private static final String KEY = "bench-key-0123456789abc";
+  private static final String THOUGHT =
+      "I should look this up with the tool and then check the result carefully before answering. ".repeat(2);
+
+  public static void main(String[] args) throws Exception {
+    int jobs = intArg(args, "--jobs", 1000);
+    int rounds = intArg(args, "--rounds", 10);
+    Path data = Files.createTempDirectory("fathom-bench");
+    AtomicLong conversationBytes = new AtomicLong();
+    try (ScriptedModelServer model =
+            new ScriptedModelServer(
+                request -> {
+                  int results = ScriptedModelServer.toolResults(request);
+                  conversationBytes.accumulateAndGet(request.path("messages").toString().length(), Math::max);
+                  if (results < rounds) {
+                    JsonNode call = ScriptedModelServer.toolCall("call_" + results, "lookup", "{\"q\": \"item " + results + "\"}");
+                    ((tools.jackson.databind.node.ObjectNode) call).put("content", THOUGHT);
+                    return call;
+                  }
+                  return ScriptedModelServer.answer("All " + rounds + " items were looked up; the answer is 42.");
+                });
+        WebhookServer webhook =
+            new WebhookServer(c -> "{\"result\": \"" + "data ".repeat(16) + "\", \"echo\": " + c.body() + "}")) {
+      // Warm-up in a first service instance (JIT, pools), then measure in a fresh one.
+      int warmJobs = Math.min(jobs, 200);
+      runOnce(data.resolve("warm-up"), model, webhook, warmJobs, rounds, new AtomicLong(), false);
+      runOnce(data.resolve("measured"), model, webhook, jobs, rounds, conversationBytes, true);
+    }
+  }
+
+  private static void runOnce(
+      Path data, ScriptedModelServer model, WebhookServer webhook, int jobs, int rounds, AtomicLong conversationBytes,
+      boolean report) throws Exception {
+    ConfigurableApplicationContext app =
+        SpringApplication.run(
+            FathomApplication.class,
+            "--fathom.data-dir=" + data,
+            "--fathom.api-keys=bench:" + KEY,
+            "--fathom.inference-urls=" + model.baseUrl(),
+            "--fathom.outbound-allow=127.0.0.1/32",
+            "--fathom.poll-interval=200ms",
+            "--fathom.max-active-jobs=" + Math.max(jobs, 10_000),
+            "--server.port=0",
+            "--logging.level.io.fathom=WARN");
+    try {
+      int requestsBefore = model.requests();
+      int callsBefore = webhook.calls().size();
+      run(app, jobs, rounds, conversationBytes, webhook, report);
+      if (report) {
+        System.out.printf("model requests %d, webhook calls %d%n", model.requests() - requestsBefore, webhook.calls().size() - callsBefore);
+      }
+    } finally {
+      app.close();
+    }
+  }
+
+  private static void run(
+      ConfigurableApplicationContext app, int jobs, int rounds, AtomicLong conversationBytes, WebhookServer webhook,
+      boolean report) throws Exception {
+    String base = "http://127.0.0.1:" + app.getEnvironment().getProperty("local.server.port");
+    Http http = new Http(base, KEY);
+    http.post("/v1/functions", "{\"name\": \"lookup\", \"parameters\": {\"type\": \"object\", \"properties\": {\"q\": {\"type\": \"string\"}}}, \"url\": \"" + webhook.url("/lookup") + "\"}");
+    MeterRegistry meters = app.getBean(MeterRegistry.class);
+
+    long heapPeak = 0;
+    long start = System.nanoTime();
+    List<String> ids = submit(base, jobs, rounds);
+    long submitted = System.nanoTime();
+    int done = 0;
+    while (done < ids.size()) {
+      Thread.sleep(500);
+      heapPeak = Math.max(heapPeak, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
+      done = countFinished(app, ids);
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    if (!report) {
+      return;
+    }
+    long totalRounds = (long) jobs * (rounds + 1);
+    System.gc();
+    long heapAfter = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    DatabaseClient db = app.getBean(DatabaseClient.class);
+    long failed = db.sql("SELECT count(*) AS c FROM jobs WHERE status <> 'completed'").map(r -> r.get("c", Long.class)).one().block();
+    db.sql("VACUUM ANALYZE").then().block();
+    long bytes =
+        db.sql("SELECT pg_total_relation_size('jobs') + pg_total_relation_size('events') + pg_total_relation_size('rounds') AS b")
+            .map(r -> r.get("b", Long.class)).one().block();
+    long allJobs = jobs;
+    long perJob = bytes / allJobs;
+
+    System.out.printf("%n== Fathom load benchmark: %d concurrent jobs x %d tool rounds (+1 answer round) ==%n", jobs, rounds);
+    System.out.printf("submitted in        %.2f s%n", (submitted - start) / 1e9);
+    System.out.printf("all finished in     %.2f s (%d not completed)%n", seconds, failed);
+    System.out.printf("jobs/s              %.1f%n", jobs / seconds);
+    System.out.printf("rounds/s            %.1f%n", totalRounds / seconds);
+    printOverhead(meters);
+    System.out.printf("heap peak / after   %d MiB / %d MiB%n", heapPeak >> 20, heapAfter >> 20);
+    System.out.printf("storage per job     %d bytes (jobs+events+rounds, with indexes, %d jobs)%n", perJob, allJobs);
+    System.out.printf("conversation bytes  %d (the last request's messages JSON)%n", conversationBytes.get());
+    System.out.printf("storage / conversation  %.2fx%n", (double) perJob / conversationBytes.get());
+  }
+
+  private static void printOverhead(MeterRegistry meters) {
+    for (String name : new String[] {"fathom.commit"}) {
+      Timer t = meters.find(name).timer();
+      if (t != null) {
+        StringBuilder b = new StringBuilder();
+        for (ValueAtPercentile p : t.takeSnapshot().percentileValues()) {
+          b.append(String.format(" p%.0f=%.3f ms", p.percentile() * 100, p.value(TimeUnit.MILLISECONDS)));
+        }
+        System.out.printf("%s n=%d mean=%.3f ms%s%n", name, t.count(), t.mean(TimeUnit.MILLISECONDS), b);
+      }
+    }
+    for (Timer t : meters.find("fathom.round.overhead").timers()) {
+      if (t.count() == 0) {
+        continue;
+      }
+      StringBuilder b = new StringBuilder();
+      for (ValueAtPercentile p : t.takeSnapshot().percentileValues()) {
+        b.append(String.format(" p%.0f=%.3f ms", p.percentile() * 100, p.value(TimeUnit.MILLISECONDS)));
+      }
+      System.out.printf(
+          "round overhead [rounds %s] n=%d mean=%.3f ms%s%n", t.getId().getTag("rounds"), t.count(), t.mean(TimeUnit.MILLISECONDS), b);
+    }
+  }
+
+  private static int countFinished(ConfigurableApplicationContext app, List<String> ids) {
+    DatabaseClient db = app.getBean(DatabaseClient.class);
+    return db.sql("SELECT count(*) AS c FROM jobs WHERE finished_at IS NOT NULL").map(r -> r.get("c", Long.class)).one().block().intValue();
+  }
+
+  private static List<String> submit(String base, int n, int rounds) throws Exception {
+    HttpClient client = HttpClient.newHttpClient();
+    Semaphore inFlight = new Semaphore(64);
+    List<CompletableFuture<String>> futures = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      inFlight.acquire();
+      HttpRequest r =
+          HttpRequest.newBuilder(URI.create(base + "/v1/jobs"))
+              .header("Authorization", "Bearer " + KEY)
+              .header("Content-Type", "application/json")
+              .POST(HttpRequest.BodyPublishers.ofString("{\"task\": \"Look up " + rounds + " items and report (job " + i + ")\", \"tools\": [\"lookup\"], \"max_rounds\": " + (rounds + 1) + "}"))
+              .build();
+      futures.add(
+          client.sendAsync(r, HttpResponse.BodyHandlers.ofString())
+              .whenComplete((x, e) -> inFlight.release())
+              .thenApply(resp -> {
+                if (resp.statusCode() != 202) {
+                  throw new IllegalStateException("submit answered " + resp.statusCode() + ": " + resp.body());
+                }
+                return Http.parse(resp.body()).path("id").asString();
+              }));
+    }
+    List<String> ids = new ArrayList<>();
+    for (CompletableFuture<String> f : futures) {
+      ids.add(f.get());
+    }
+    return ids;
+  }
+
+  private static int intArg(String[] args, String name, int dflt) {
+    for (int i = 0; i + 1 < args.length; i++) {
+      if (args[i].equals(name)) {
+        return Integer.parseInt(args[i + 1]);
+      }
+    }
+    return dflt;
+  }
+
+  private LoadBenchmark() {}
+}
