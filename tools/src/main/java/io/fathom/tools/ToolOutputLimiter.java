@@ -13,12 +13,16 @@ public record ToolOutputLimiter(int maxChars) {
     if (text.length() <= maxChars) {
       return text;
     }
-    String note =
-        "\n[output truncated: showing the first %d of %d characters]".formatted(maxChars, text.length());
-    int keep = maxChars - note.length();
+    // The note's length depends on the number it states: settle it in two passes.
+    int keep = maxChars - note(maxChars, text.length()).length();
+    keep = maxChars - note(keep, text.length()).length();
     if (Character.isHighSurrogate(text.charAt(keep - 1))) {
       keep--;
     }
-    return text.substring(0, keep) + note;
+    return text.substring(0, keep) + note(keep, text.length());
+  }
+
+  private static String note(int shown, int total) {
+    return "\n[output truncated: showing the first %d of %d characters]".formatted(shown, total);
   }
 }

@@ -34,6 +34,8 @@ class ToolOutputLimiterTest {
     assertThat(text).startsWith(limited.substring(0, noteAt));
     // Nothing is wasted: the kept text plus the note fill the budget.
     assertThat(limited).hasSize(300);
+    // The note states how much is shown.
+    assertThat(limited).contains("showing the first " + noteAt + " of 1000");
   }
 
   @Test

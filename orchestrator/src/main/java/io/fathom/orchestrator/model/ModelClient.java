@@ -48,6 +48,7 @@ public class ModelClient {
             .build();
     this.web =
         builder
+            .clone()
             .clientConnector(new ReactorClientHttpConnector(HttpClient.create(connections)))
             .codecs(c -> c.defaultCodecs().maxInMemorySize(32 << 20))
             .build();

@@ -1,6 +1,7 @@
 package io.fathom.orchestrator.store;
 
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 
@@ -24,7 +25,14 @@ public record DatabaseUrl(String host, int port, String database, String user, S
       throw new IllegalArgumentException(
           "FATHOM_DB_URL must look like postgresql://user:password@host:5432/database");
     }
-    URI uri = URI.create(s);
+    URI uri;
+    try {
+      uri = new URI(s);
+    } catch (URISyntaxException e) {
+      // The message would quote the URL, password included.
+      throw new IllegalArgumentException(
+          "FATHOM_DB_URL is not a valid URL (percent-encode special characters in the password)");
+    }
     String user = "postgres";
     String password = "";
     if (uri.getRawUserInfo() != null) {
@@ -46,7 +54,7 @@ public record DatabaseUrl(String host, int port, String database, String user, S
     String path = uri.getPath() == null ? "" : uri.getPath();
     String database = path.length() > 1 ? path.substring(1) : "postgres";
     if (uri.getHost() == null) {
-      throw new IllegalArgumentException("FATHOM_DB_URL has no host: " + text);
+      throw new IllegalArgumentException("FATHOM_DB_URL has no host");
     }
     return new DatabaseUrl(uri.getHost(), uri.getPort() > 0 ? uri.getPort() : 5432, database, user, password);
   }
@@ -62,6 +70,7 @@ public record DatabaseUrl(String host, int port, String database, String user, S
   }
 
   private static String decode(String s) {
-    return URLDecoder.decode(s, StandardCharsets.UTF_8);
+    // Percent-decoding only: '+' is a plus sign in a URL's user-info, not a space.
+    return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
   }
 }

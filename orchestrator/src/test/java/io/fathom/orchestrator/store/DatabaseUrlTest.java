@@ -97,6 +97,14 @@ class DatabaseUrlTest {
   }
 
   @Test
+  void aPlusInThePasswordIsAPlusAndErrorsNeverQuoteThePassword() {
+    assertThat(DatabaseUrl.parse("postgresql://u:pa+ss@h/db").password()).isEqualTo("pa+ss");
+    assertThatThrownBy(() -> DatabaseUrl.parse("postgresql://u:s3cr3t word@h/db"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageNotContaining("s3cr3t");
+  }
+
+  @Test
   void toStringHidesThePassword() {
     DatabaseUrl url = DatabaseUrl.parse("postgresql://u:hunter2@h:5433/db");
 

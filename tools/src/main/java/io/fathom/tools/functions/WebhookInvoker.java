@@ -52,6 +52,7 @@ public final class WebhookInvoker {
             .build();
     this.webClient =
         builder
+            .clone()
             .clientConnector(new ReactorClientHttpConnector(HttpClient.create(connections)))
             .codecs(c -> c.defaultCodecs().maxInMemorySize(settings.maxResponseBytes()))
             .build();
@@ -100,16 +101,21 @@ public final class WebhookInvoker {
                           if (status >= 500) {
                             return text.then(Mono.error(new WebhookStatusException(status, true)));
                           }
-                          if (status >= 400) {
+                          if (status >= 300) {
                             return text.flatMap(
                                 t -> Mono.error(new WebhookStatusException(status, false, t)));
                           }
                           return text;
                         }))
             .timeout(settings.timeout());
-    return attempt
-        .transformDeferred(CircuitBreakerOperator.of(breaker))
-        .transformDeferred(RetryOperator.of(retry))
+    Mono<String> call =
+        attempt.transformDeferred(CircuitBreakerOperator.of(breaker)).transformDeferred(RetryOperator.of(retry));
+    if (context.deadline() != null) {
+      // Retries never run past the job's deadline.
+      Duration left = Duration.between(java.time.Instant.now(), context.deadline());
+      call = call.timeout(left.isNegative() ? Duration.ZERO : left);
+    }
+    return call
         .<ToolResult>map(text -> ToolResult.Success.of(limiter.limit(text)))
         .onErrorResume(e -> Mono.just(toFailure(function, e)));
   }

@@ -146,6 +146,10 @@ public final class OutboundPolicy {
   record Cidr(byte[] network, int prefix) {
     static Cidr parse(String text) {
       int slash = text.indexOf('/');
+      String address = text.substring(0, slash);
+      if (address.isEmpty() || !address.matches("[0-9a-fA-F:.]+")) {
+        throw new IllegalArgumentException("allow-list entry '" + text + "' must be an IP literal with a prefix, e.g. 10.0.0.0/8");
+      }
       try {
         byte[] net = InetAddress.getByName(text.substring(0, slash)).getAddress();
         int prefix = Integer.parseInt(text.substring(slash + 1));

@@ -42,7 +42,9 @@ public final class ArgumentSchema {
     }
     checkSelfContained(node, "", 0, new int[] {0});
     try {
-      return new ArgumentSchema(registry.getSchema(node));
+      Schema schema = registry.getSchema(node);
+      schema.initializeValidators(); // resolves every reference now: a dangling one fails here
+      return new ArgumentSchema(schema);
     } catch (RuntimeException e) {
       throw new InvalidSchemaException("is not a valid JSON Schema: " + e.getMessage());
     }
@@ -82,8 +84,12 @@ public final class ArgumentSchema {
   /** Validates {@code arguments}; an empty list means valid. */
   public List<String> validate(JsonNode arguments) {
     List<String> problems = new ArrayList<>();
-    for (Error error : schema.validate(arguments)) {
-      problems.add(error.toString());
+    try {
+      for (Error error : schema.validate(arguments)) {
+        problems.add(error.toString());
+      }
+    } catch (RuntimeException e) {
+      problems.add("the tool's schema cannot be applied: " + e.getMessage());
     }
     return problems;
   }

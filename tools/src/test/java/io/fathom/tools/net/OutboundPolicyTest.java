@@ -246,7 +246,7 @@ class OutboundPolicyTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"10.0.0.0/33", "10.0.0.0/-1", "10.0.0.0/x", "10.0.0.0/", "::1/129"})
+  @ValueSource(strings = {"10.0.0.0/33", "10.0.0.0/-1", "10.0.0.0/x", "10.0.0.0/", "::1/129", "/8", "example.com/8"})
   void badCidrEntriesAreRejected(String entry) {
     assertThatThrownBy(() -> new OutboundPolicy(List.of(entry), Schedulers.immediate()))
         .isExactlyInstanceOf(IllegalArgumentException.class)

@@ -172,6 +172,12 @@ class ArgumentSchemaTest {
   }
 
   @Test
+  void refusesADanglingLocalRefAtCompileTime() {
+    assertThatThrownBy(() -> compile("{\"type\": \"object\", \"properties\": {\"a\": {\"$ref\": \"#/$defs/missing\"}}}"))
+        .isInstanceOf(InvalidSchemaException.class);
+  }
+
+  @Test
   void refusesNestingDeeperThanTheLimit() {
     assertThatThrownBy(() -> compile(nestedNot(ArgumentSchema.MAX_DEPTH + 1)))
         .isInstanceOf(InvalidSchemaException.class)
