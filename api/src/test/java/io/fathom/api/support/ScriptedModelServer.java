@@ -23,11 +23,22 @@ public final class ScriptedModelServer implements AutoCloseable {
   private final JsonMapper json = JsonMapper.builder().build();
   private final AtomicInteger requests = new AtomicInteger();
   private volatile Function<JsonNode, JsonNode> script;
+  private final Function<String, JsonNode> rawScript;
   private volatile int failNext;
   private volatile long delayMillis;
 
   public ScriptedModelServer(Function<JsonNode, JsonNode> script) throws IOException {
+    this(script, null);
+  }
+
+  /** A server whose script reads the raw request body (no JSON parsing: cheap, for benchmarks). */
+  public static ScriptedModelServer raw(Function<String, JsonNode> script) throws IOException {
+    return new ScriptedModelServer(null, script);
+  }
+
+  private ScriptedModelServer(Function<JsonNode, JsonNode> script, Function<String, JsonNode> rawScript) throws IOException {
     this.script = script;
+    this.rawScript = rawScript;
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 4096);
     server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
     server.createContext("/v1/models", ex -> send(ex, 200, "{\"object\":\"list\",\"data\":[{\"id\":\"scripted\",\"object\":\"model\"}]}"));
@@ -58,7 +69,8 @@ public final class ScriptedModelServer implements AutoCloseable {
 
   private void complete(HttpExchange ex) throws IOException {
     requests.incrementAndGet();
-    JsonNode request = json.readTree(ex.getRequestBody().readAllBytes());
+    byte[] body = ex.getRequestBody().readAllBytes();
+    JsonNode request = rawScript == null ? json.readTree(body) : null;
     if (failNext > 0) {
       failNext--;
       send(ex, 503, "{\"error\":{\"message\":\"overloaded\"}}");
@@ -71,17 +83,17 @@ public final class ScriptedModelServer implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
-    JsonNode message = script.apply(request);
+    JsonNode message = rawScript == null ? script.apply(request) : rawScript.apply(new String(body, StandardCharsets.UTF_8));
     ObjectNode response = json.createObjectNode();
     response.put("id", "chatcmpl-" + requests.get());
     response.put("object", "chat.completion");
-    response.put("model", request.path("model").asString());
+    response.put("model", "scripted");
     ObjectNode choice = response.putArray("choices").addObject();
     choice.put("index", 0);
     choice.set("message", message);
     choice.put("finish_reason", message.has("tool_calls") ? "tool_calls" : "stop");
     ObjectNode usage = response.putObject("usage");
-    int prompt = request.path("messages").toString().length() / 4;
+    int prompt = body.length / 4;
     int completion = message.toString().length() / 4;
     usage.put("prompt_tokens", prompt);
     usage.put("completion_tokens", completion);
