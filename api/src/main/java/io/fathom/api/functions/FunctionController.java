@@ -14,7 +14,12 @@ import java.net.URISyntaxException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.ProblemDetail;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
@@ -46,6 +51,10 @@ public class FunctionController {
   }
 
   /** Creates (201) or replaces (200) a function. */
+  @Operation(summary = "Define or replace a function (a JSON Schema and a webhook)")
+  @ApiResponse(responseCode = "201", description = "Created")
+  @ApiResponse(responseCode = "200", description = "Replaced")
+  @ApiResponse(responseCode = "400", description = "A bad field, named", content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
   @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
   public Mono<ResponseEntity<FunctionDefinition>> put(@RequestBody FunctionRequest request, ServerWebExchange exchange) {
     FunctionDefinition definition = validate(request);
@@ -63,11 +72,17 @@ public class FunctionController {
     return functions.list(Tenant.of(exchange)).collectList().map(l -> Map.of("data", l));
   }
 
+  @Operation(summary = "A function")
+  @ApiResponse(responseCode = "200", description = "The function")
+  @ApiResponse(responseCode = "404", description = "No such function", content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
   @GetMapping("/{name}")
   public Mono<FunctionDefinition> get(@PathVariable String name, ServerWebExchange exchange) {
     return functions.get(Tenant.of(exchange), name).switchIfEmpty(Mono.error(() -> ApiException.notFound("function " + name)));
   }
 
+  @Operation(summary = "Delete a function")
+  @ApiResponse(responseCode = "204", description = "Deleted")
+  @ApiResponse(responseCode = "404", description = "No such function", content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
   @DeleteMapping("/{name}")
   public Mono<ResponseEntity<Void>> delete(@PathVariable String name, ServerWebExchange exchange) {
     return functions.delete(Tenant.of(exchange), name)

@@ -14,7 +14,12 @@ import io.fathom.orchestrator.jobs.JobStore;
 import io.fathom.orchestrator.tools.ToolCatalog;
 import java.util.List;
 import java.util.UUID;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.ProblemDetail;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.codec.ServerSentEvent;
@@ -54,6 +59,13 @@ public class JobController {
   }
 
   /** Submits a job: 202 with the queued job; 200 with the existing job for a known idempotency key. */
+  @Operation(summary = "Submit a job")
+  @ApiResponse(responseCode = "202", description = "Queued")
+  @ApiResponse(responseCode = "200", description = "An existing job with this idempotency_key")
+  @ApiResponse(responseCode = "400", description = "A bad field, named", content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
+  @ApiResponse(responseCode = "401", description = "No or bad API key", content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
+  @ApiResponse(responseCode = "413", description = "Body over 2 MiB", content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
+  @ApiResponse(responseCode = "415", description = "Not JSON", content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
   @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
   public Mono<ResponseEntity<JobView>> submit(@RequestBody JobRequest request, ServerWebExchange exchange) {
     String tenant = Tenant.of(exchange);
@@ -69,12 +81,21 @@ public class JobController {
                     .body(JobView.of(s.job())));
   }
 
+  @Operation(summary = "A job")
+  @ApiResponse(responseCode = "200", description = "The job")
+  @ApiResponse(responseCode = "404", description = "No such job for this tenant", content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
   @GetMapping("/{id}")
   public Mono<JobView> get(@PathVariable String id, ServerWebExchange exchange) {
     return find(id, exchange).map(JobView::of);
   }
 
-  /** Newest first; {@code cursor} comes from the previous page's {@code next_cursor}. */
+  /**
+   * Newest first; {@code cursor} comes from the previous page's {@code next_cursor}. Tasks and
+   * answers are cut to 1,000 characters here; {@code GET /v1/jobs/{id}} has them whole.
+   */
+  @Operation(summary = "List jobs, newest first")
+  @ApiResponse(responseCode = "200", description = "A page")
+  @ApiResponse(responseCode = "400", description = "A bad status, limit (1..100) or cursor", content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
   @GetMapping
   public Mono<JobListView> list(
       @RequestParam(required = false) String status,
@@ -91,10 +112,15 @@ public class JobController {
     }
     int n = parseInt("limit", limit, 20, 1, 100);
     return jobs.list(Tenant.of(exchange), s, n, cursor)
-        .map(page -> new JobListView(page.jobs().stream().map(JobView::of).toList(), page.nextCursor()));
+        .map(page -> new JobListView(page.jobs().stream().map(JobView::preview).toList(), page.nextCursor()));
   }
 
   /** 200 with the job when cancelled or cancelling; 409 when it had already finished. */
+  @Operation(summary = "Cancel a job")
+  @ApiResponse(responseCode = "200", description = "Was queued: cancelled, it never starts")
+  @ApiResponse(responseCode = "202", description = "Is running: it stops within a second")
+  @ApiResponse(responseCode = "404", description = "No such job for this tenant", content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
+  @ApiResponse(responseCode = "409", description = "Already finished", content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
   @PostMapping("/{id}/cancel")
   public Mono<ResponseEntity<JobView>> cancel(@PathVariable String id, ServerWebExchange exchange) {
     return jobs.cancel(Tenant.of(exchange), parseId(id))
@@ -114,6 +140,10 @@ public class JobController {
    * data} JSON. Resumes after {@code Last-Event-ID} or {@code ?after=}; ends after the terminal
    * event.
    */
+  @Operation(summary = "Follow a job's events (SSE); resume with Last-Event-ID or ?after=")
+  @ApiResponse(responseCode = "200", description = "The event stream")
+  @ApiResponse(responseCode = "400", description = "A bad Last-Event-ID or after", content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
+  @ApiResponse(responseCode = "404", description = "No such job for this tenant", content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
   @GetMapping(value = "/{id}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
   public Flux<ServerSentEvent<String>> events(
       @PathVariable String id,
@@ -142,6 +172,9 @@ public class JobController {
   }
 
   /** The whole transcript, round by round. */
+  @Operation(summary = "A job's transcript, round by round")
+  @ApiResponse(responseCode = "200", description = "The trajectory")
+  @ApiResponse(responseCode = "404", description = "No such job for this tenant", content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
   @GetMapping("/{id}/trajectory")
   public Mono<Trajectory> trajectory(@PathVariable String id, ServerWebExchange exchange) {
     return find(id, exchange)

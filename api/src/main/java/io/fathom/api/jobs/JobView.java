@@ -27,15 +27,27 @@ public record JobView(
     Instant finishedAt,
     Map<String, String> links) {
 
+  /** Listings show at most this much of each task and answer (a task may have 1 MiB). */
+  static final int PREVIEW_CHARS = 1000;
+
   public static JobView of(Job job) {
+    return of(job, Integer.MAX_VALUE);
+  }
+
+  /** The job with its task and answer cut to {@link #PREVIEW_CHARS}, for listings. */
+  public static JobView preview(Job job) {
+    return of(job, PREVIEW_CHARS);
+  }
+
+  private static JobView of(Job job, int maxChars) {
     String self = "/v1/jobs/" + job.id();
     return new JobView(
         job.id(),
         job.status().wire(),
-        job.spec().task(),
+        cut(job.spec().task(), maxChars),
         job.rounds(),
         job.spec().maxRounds(),
-        job.answer(),
+        cut(job.answer(), maxChars),
         job.error(),
         job.usage(),
         job.spec().metadata(),
@@ -48,5 +60,13 @@ public record JobView(
             "events", self + "/events",
             "trajectory", self + "/trajectory",
             "cancel", self + "/cancel"));
+  }
+
+  private static String cut(String text, int maxChars) {
+    if (text == null || text.length() <= maxChars) {
+      return text;
+    }
+    int end = Character.isHighSurrogate(text.charAt(maxChars - 1)) ? maxChars - 1 : maxChars;
+    return text.substring(0, end) + "…";
   }
 }

@@ -93,6 +93,7 @@ public final class LoadBenchmark {
             "--fathom.outbound-allow=127.0.0.1/32",
             "--fathom.poll-interval=200ms",
             "--fathom.max-active-jobs=" + Math.max(jobs, 10_000),
+            "--fathom.model.max-connections=" + Math.max(jobs, 1000),
             "--server.port=0",
             "--logging.level.io.fathom=WARN");
     try {

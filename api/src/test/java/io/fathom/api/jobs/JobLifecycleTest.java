@@ -237,6 +237,21 @@ class JobLifecycleTest extends ServiceTest {
     assertThat(statuses).containsExactly("completed");
   }
 
+  @Test
+  void listingsCutLongTasksWhileTheJobItselfHasThemWhole() {
+    String task = "answer:" + "z".repeat(1500);
+    String id = submit(bob, "{\"task\": \"" + task + "\"}");
+    JsonNode listed = null;
+    for (JsonNode j : bob.get("/v1/jobs?limit=100").json().path("data")) {
+      if (j.path("id").asString().equals(id)) {
+        listed = j;
+      }
+    }
+    assertThat(listed).isNotNull();
+    assertThat(listed.path("task").asString()).hasSize(1001).endsWith("…");
+    assertThat(bob.get("/v1/jobs/" + id).json().path("task").asString()).isEqualTo(task);
+  }
+
   static List<Long> range(long from, long toInclusive) {
     List<Long> out = new ArrayList<>();
     for (long i = from; i <= toInclusive; i++) {

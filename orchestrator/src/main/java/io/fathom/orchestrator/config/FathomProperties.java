@@ -52,8 +52,9 @@ public record FathomProperties(
    * @param timeout one model call
    * @param maxAttempts attempts per round, across the configured servers
    * @param backoff first wait between attempts, doubled each time
+   * @param maxConnections concurrent connections to each model server (jobs beyond wait for one)
    */
-  public record Model(String name, Duration timeout, int maxAttempts, Duration backoff) {}
+  public record Model(String name, Duration timeout, int maxAttempts, Duration backoff, int maxConnections) {}
 
   /**
    * @param timeout one webhook attempt

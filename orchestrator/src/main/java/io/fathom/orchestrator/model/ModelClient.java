@@ -41,7 +41,7 @@ public class ModelClient {
     // Jobs wait for the model concurrently by the thousand: queue for a connection rather than fail.
     ConnectionProvider connections =
         ConnectionProvider.builder("fathom-model")
-            .maxConnections(512)
+            .maxConnections(properties.model().maxConnections())
             .pendingAcquireMaxCount(-1)
             .pendingAcquireTimeout(Duration.ofMinutes(10))
             .maxIdleTime(Duration.ofSeconds(30))
