@@ -31,7 +31,7 @@ import tools.jackson.databind.JsonNode;
  * PostgreSQL. Prints jobs/s, rounds/s, the orchestrator's own time per round (p50/p99, by round
  * range), heap, and the bytes a finished job occupies in PostgreSQL against its conversation.
  *
- * <p>Run: {@code ./fathom bench load --jobs 1000 --rounds 10}
+ * <p>Run: {@code ./fathom bench load --jobs 1000 --rounds 10 [--model-latency-ms 0] [--result-bytes 1500]}
  */
 public final class LoadBenchmark {
 
@@ -40,9 +40,20 @@ public final class LoadBenchmark {
   private static final String THOUGHT =
       "I should look this up with the tool and then check the result carefully before answering. ".repeat(6);
 
-  private static final String RESULT =
-      "{\"results\": [" + "{\"title\": \"A result\", \"snippet\": \"" + "lorem ipsum dolor sit amet ".repeat(10) + "\"},".repeat(5)
-          + "{\"title\": \"last\"}]}";
+  /** A search-like tool result of about {@code bytes} bytes: varied text, as real results are. */
+  private static String result(int bytes) {
+    StringBuilder b = new StringBuilder("{\"results\": [");
+    java.util.Random random = new java.util.Random(42);
+    String[] words = {"river", "ocean", "depth", "survey", "sonar", "trench", "current", "salinity", "pressure", "station"};
+    while (b.length() < bytes - 40) {
+      b.append("{\"title\": \"Result ").append(random.nextInt(10_000)).append("\", \"snippet\": \"");
+      for (int i = 0; i < 30; i++) {
+        b.append(words[random.nextInt(words.length)]).append(' ').append(random.nextInt(1000)).append(' ');
+      }
+      b.append("\"}, ");
+    }
+    return b.append("{\"title\": \"end\"}]}").toString();
+  }
 
   private static int count(String haystack, String needle) {
     int n = 0;
@@ -56,6 +67,7 @@ public final class LoadBenchmark {
     int jobs = intArg(args, "--jobs", 1000);
     int rounds = intArg(args, "--rounds", 10);
     int latency = intArg(args, "--model-latency-ms", 0);
+    String result = result(intArg(args, "--result-bytes", 1500));
     Path data = Files.createTempDirectory("fathom-bench");
     AtomicLong conversationBytes = new AtomicLong();
     try (ScriptedModelServer model =
@@ -71,9 +83,9 @@ public final class LoadBenchmark {
                   }
                   return ScriptedModelServer.answer("All " + rounds + " items were looked up; the answer is 42.");
                 });
-        WebhookServer webhook = new WebhookServer(c -> RESULT)) {
+        WebhookServer webhook = new WebhookServer(c -> result)) {
       model.delay(latency);
-      System.out.printf("model latency %d ms per call; warming up, then measuring%n", latency);
+      System.out.printf("model latency %d ms per call, tool results of %d bytes; warming up, then measuring%n", latency, result.length());
       // Warm-up in a first service instance (JIT, pools), then measure in a fresh one.
       int warmJobs = Math.min(jobs, 200);
       runOnce(data.resolve("warm-up"), model, webhook, warmJobs, rounds, new AtomicLong(), false);
@@ -140,6 +152,10 @@ public final class LoadBenchmark {
         db.sql("SELECT pg_total_relation_size('jobs') + pg_total_relation_size('events') + pg_total_relation_size('rounds') AS b")
             .map(r -> r.get("b", Long.class)).one().block();
     long allJobs = jobs;
+    String breakdown =
+        db.sql("SELECT string_agg(t || ' ' || pg_size_pretty(pg_table_size(t::regclass)) || ' + indexes '"
+                + " || pg_size_pretty(pg_indexes_size(t::regclass)), ', ') AS s FROM unnest(ARRAY['jobs', 'events', 'rounds']) AS t")
+            .map(r -> r.get("s", String.class)).one().block();
     long perJob = bytes / allJobs;
 
     System.out.printf("%n== Fathom load benchmark: %d concurrent jobs x %d tool rounds (+1 answer round) ==%n", jobs, rounds);
@@ -150,6 +166,17 @@ public final class LoadBenchmark {
     printOverhead(meters);
     System.out.printf("heap peak / after   %d MiB / %d MiB%n", heapPeak >> 20, heapAfter >> 20);
     System.out.printf("storage per job     %d bytes (jobs+events+rounds, with indexes, %d jobs)%n", perJob, allJobs);
+    System.out.printf("tables              %s%n", breakdown);
+    String jobErrors =
+        db.sql("SELECT coalesce(string_agg(e || ': ' || n, ', '), 'none') AS s FROM"
+                + " (SELECT error_code AS e, count(*) AS n FROM jobs WHERE error_code IS NOT NULL GROUP BY 1) x")
+            .map(r -> r.get("s", String.class)).one().block();
+    String toolErrors =
+        db.sql("SELECT coalesce(string_agg(e || ': ' || n, ', '), 'none') AS s FROM (SELECT data->>'error' AS e, count(*) AS n"
+                + " FROM events WHERE type = 'tool.completed' AND data->>'error' IS NOT NULL GROUP BY 1) x")
+            .map(r -> r.get("s", String.class)).one().block();
+    System.out.printf("job errors          %s%n", jobErrors);
+    System.out.printf("tool errors         %s%n", toolErrors);
     System.out.printf("conversation bytes  %d (the last request's body)%n", conversationBytes.get());
     System.out.printf("storage / conversation  %.2fx%n", (double) perJob / conversationBytes.get());
   }
