@@ -105,7 +105,9 @@ public final class LoadBenchmark {
             "--fathom.outbound-allow=127.0.0.1/32",
             "--fathom.poll-interval=200ms",
             "--fathom.max-active-jobs=" + Math.max(jobs, 10_000),
-            "--fathom.model.max-connections=" + Math.max(jobs, 1000),
+            // Both ends of every model connection live in this process (the scripted server is
+            // in-process), and a process may hold 20,000 files here: leave room for the server side.
+            "--fathom.model.max-connections=" + Math.min(Math.max(jobs, 1000), 8000),
             "--server.port=0",
             "--logging.level.io.fathom=WARN");
     try {
@@ -176,6 +178,8 @@ public final class LoadBenchmark {
                 + " FROM events WHERE type = 'tool.completed' AND data->>'error' IS NOT NULL GROUP BY 1) x")
             .map(r -> r.get("s", String.class)).one().block();
     System.out.printf("job errors          %s%n", jobErrors);
+    db.sql("SELECT DISTINCT left(error_message, 300) AS m FROM jobs WHERE error_message IS NOT NULL LIMIT 3")
+        .map(r -> r.get("m", String.class)).all().doOnNext(m -> System.out.println("  e.g. " + m)).blockLast();
     System.out.printf("tool errors         %s%n", toolErrors);
     System.out.printf("conversation bytes  %d (the last request's body)%n", conversationBytes.get());
     System.out.printf("storage / conversation  %.2fx%n", (double) perJob / conversationBytes.get());

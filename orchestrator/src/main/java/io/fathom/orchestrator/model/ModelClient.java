@@ -4,6 +4,7 @@ import io.fathom.orchestrator.config.FathomProperties;
 import io.fathom.protocol.openai.ChatCompletionResponse;
 import io.fathom.protocol.openai.ChatMessage;
 import io.fathom.protocol.openai.Usage;
+import io.fathom.tools.net.QueuedConnections;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -13,13 +14,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.springframework.core.codec.DecodingException;
 import org.springframework.http.MediaType;
-import org.springframework.http.client.reactive.ReactorClientHttpConnector;
 import org.springframework.stereotype.Component;
 import org.springframework.web.reactive.function.client.WebClient;
 import org.springframework.web.reactive.function.client.WebClientRequestException;
 import reactor.core.publisher.Mono;
-import reactor.netty.http.client.HttpClient;
-import reactor.netty.resources.ConnectionProvider;
 import reactor.util.retry.Retry;
 import tools.jackson.databind.JsonNode;
 
@@ -39,17 +37,10 @@ public class ModelClient {
 
   public ModelClient(WebClient.Builder builder, FathomProperties properties) {
     // Jobs wait for the model concurrently by the thousand: queue for a connection rather than fail.
-    ConnectionProvider connections =
-        ConnectionProvider.builder("fathom-model")
-            .maxConnections(properties.model().maxConnections())
-            .pendingAcquireMaxCount(-1)
-            .pendingAcquireTimeout(Duration.ofMinutes(10))
-            .maxIdleTime(Duration.ofSeconds(30))
-            .build();
     this.web =
         builder
             .clone()
-            .clientConnector(new ReactorClientHttpConnector(HttpClient.create(connections)))
+            .clientConnector(QueuedConnections.connector("fathom-model", properties.model().maxConnections()))
             .codecs(c -> c.defaultCodecs().maxInMemorySize(32 << 20))
             .build();
     this.servers = properties.inferenceUrls().stream().map(u -> u.endsWith("/") ? u.substring(0, u.length() - 1) : u).toList();

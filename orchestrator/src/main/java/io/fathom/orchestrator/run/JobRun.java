@@ -68,6 +68,8 @@ final class JobRun {
   /** The round whose round.started is committed, and the one about to be. */
   private int announced;
   private int announcing;
+  /** A round's closing commit, running while the next model call is made. */
+  private volatile Mono<Void> inFlight = Mono.empty();
   /** The result of a round's last call, committed with the round's end. */
   private volatile EventData.ToolCompleted lastCompletion;
   private volatile long toolNanos;
@@ -215,13 +217,18 @@ final class JobRun {
     long start = System.nanoTime();
     toolNanos = 0;
     Mono<Void> started = announced == r ? Mono.empty() : commit(JobChange.NONE, List.of(new EventData.RoundStarted(r)));
-    return started
-        .then(Mono.defer(() -> {
+    Mono<ModelReply> model =
+        Mono.defer(() -> {
           long modelStart = System.nanoTime();
           return ctx.model()
-              .complete(id.hashCode(), model -> conversation.requestBody(model, job.spec().sampling()))
+              .complete(id.hashCode(), m -> conversation.requestBody(m, job.spec().sampling()))
               .doOnSuccess(reply -> modelNanos = System.nanoTime() - modelStart);
-        }))
+        });
+    // The previous round's closing commit runs alongside this model call; the model's answer is
+    // committed only after it (write() waits for it), and its failure cancels the call.
+    Mono<Boolean> previous = takeInFlight().thenReturn(Boolean.TRUE);
+    return started
+        .then(Mono.zip(previous, model, (ok, reply) -> reply))
         .flatMap(reply -> onReply(r, reply, start));
   }
 
@@ -273,14 +280,23 @@ final class JobRun {
     }
     events.add(new EventData.RoundCompleted(r, (System.nanoTime() - start) / 1_000_000));
     announceRound(r + 1, events);
-    return commit(JobChange.roundDone(cost), events)
-        .then(Mono.fromRunnable(() -> {
-          done = r;
-          announced = announcing;
-          if (modelNanos >= 0) { // not a round resumed after a crash
-            ctx.metrics().roundDone(r, System.nanoTime() - start - modelNanos - toolNanos);
-          }
-        }));
+    Mono<Void> closing = commit(JobChange.roundDone(cost), events).cache();
+    announced = announcing; // carried by the closing commit; if that fails, the run stops
+    // Start the closing commit now and let the next model call run alongside it.
+    closing.subscribe(null, e -> {});
+    inFlight = closing;
+    done = r;
+    if (modelNanos >= 0) { // not a round resumed after a crash
+      ctx.metrics().roundDone(r, System.nanoTime() - start - modelNanos - toolNanos);
+    }
+    return Mono.empty();
+  }
+
+  /** The commit still in flight (a round's closing one), to be awaited before the next write. */
+  private Mono<Void> takeInFlight() {
+    Mono<Void> pendingCommit = inFlight;
+    inFlight = Mono.empty();
+    return pendingCommit;
   }
 
   /** Gives every call an id unique within the round; keeps the model's ids when they are. */
@@ -390,8 +406,9 @@ final class JobRun {
 
   private Mono<Void> terminal(JobChange change, EventData event) {
     finished = true;
-    return ctx.writer()
-        .commit(id, fence, change, List.of(toNew(event)))
+    return takeInFlight()
+        .onErrorResume(e -> Mono.empty())
+        .then(Mono.defer(() -> ctx.writer().commit(id, fence, change, List.of(toNew(event)))))
         .doOnNext(r -> log.info("Job {} ended: {}", id, event.type().wire()))
         .then();
   }
@@ -403,8 +420,8 @@ final class JobRun {
   }
 
   private Mono<CommitResult> write(JobChange change, List<EventData> events) {
-    return ctx.writer()
-        .commit(id, fence, change, events.stream().map(this::toNew).toList())
+    return takeInFlight()
+        .then(Mono.defer(() -> ctx.writer().commit(id, fence, change, events.stream().map(this::toNew).toList())))
         .switchIfEmpty(Mono.error(() -> new LeaseLost("the job is no longer this replica's")));
   }
 

@@ -4,6 +4,7 @@ import io.fathom.tools.ToolContext;
 import io.fathom.tools.ToolOutputLimiter;
 import io.fathom.tools.ToolResult;
 import io.fathom.tools.net.OutboundPolicy;
+import io.fathom.tools.net.QueuedConnections;
 import io.fathom.tools.net.RefusedAddressException;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -19,12 +20,9 @@ import java.time.Duration;
 import java.util.concurrent.TimeoutException;
 import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.http.MediaType;
-import org.springframework.http.client.reactive.ReactorClientHttpConnector;
 import org.springframework.web.reactive.function.client.WebClient;
 import org.springframework.web.reactive.function.client.WebClientRequestException;
 import reactor.core.publisher.Mono;
-import reactor.netty.http.client.HttpClient;
-import reactor.netty.resources.ConnectionProvider;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -43,17 +41,10 @@ public final class WebhookInvoker {
   private final ToolOutputLimiter limiter;
 
   public WebhookInvoker(WebClient.Builder builder, OutboundPolicy policy, WebhookSettings settings) {
-    ConnectionProvider connections =
-        ConnectionProvider.builder("fathom-webhooks")
-            .maxConnections(512)
-            .pendingAcquireMaxCount(-1)
-            .pendingAcquireTimeout(Duration.ofMinutes(10))
-            .maxIdleTime(Duration.ofSeconds(30))
-            .build();
     this.webClient =
         builder
             .clone()
-            .clientConnector(new ReactorClientHttpConnector(HttpClient.create(connections)))
+            .clientConnector(QueuedConnections.connector("fathom-webhooks", 512))
             .codecs(c -> c.defaultCodecs().maxInMemorySize(settings.maxResponseBytes()))
             .build();
     this.policy = policy;
