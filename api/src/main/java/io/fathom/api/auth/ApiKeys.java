@@ -62,6 +62,10 @@ public final class ApiKeys {
     try {
       if (Files.exists(file)) {
         String key = Files.readString(file, StandardCharsets.UTF_8).trim();
+        if (key.length() < 16) {
+          throw new IllegalStateException(
+              "the API key file " + file + " holds no usable key (at least 16 characters); delete it to get a new one");
+        }
         return new GeneratedKey(new ApiKeys(Map.of(digest(key), "default")), key, file, false);
       }
       Files.createDirectories(dataDir);
