@@ -61,7 +61,18 @@ public final class Http {
 
   public Response send(HttpRequest request) {
     try {
-      HttpResponse<String> r = client.send(request, HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> r;
+      try {
+        r = client.send(request, HttpResponse.BodyHandlers.ofString());
+      } catch (java.net.http.HttpTimeoutException e) {
+        if (!request.method().equals("GET")) {
+          throw e;
+        }
+        // A keep-alive connection closed under a busy machine can leave the JDK client waiting
+        // for an answer that never comes; a GET is safe to send once more, on a new connection.
+        System.err.println("Http: " + request.uri() + " timed out; retrying once on a new connection");
+        r = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
+      }
       return new Response(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""), r.body());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -72,7 +83,7 @@ public final class Http {
   }
 
   public HttpRequest.Builder request(String path) {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60));
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(20));
     if (key != null) {
       b.header("Authorization", "Bearer " + key);
     }
