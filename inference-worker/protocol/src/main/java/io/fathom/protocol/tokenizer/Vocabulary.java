@@ -29,14 +29,9 @@ final class Vocabulary {
   /** Adds a token; returns the id it already had (the map is unchanged then), or {@link #ABSENT}. */
   int putIfAbsent(String token, int id) {
     int hash = token.hashCode();
-    int mask = keys.length - 1;
-    int slot = spread(hash) & mask;
-    String key;
-    while ((key = keys[slot]) != null) {
-      if (hashes[slot] == hash && key.equals(token)) {
-        return ids[slot];
-      }
-      slot = (slot + 1) & mask;
+    int slot = slotOf(token, hash);
+    if (keys[slot] != null) {
+      return ids[slot];
     }
     keys[slot] = token;
     hashes[slot] = hash;
@@ -48,17 +43,22 @@ final class Vocabulary {
   }
 
   int get(String token) {
-    int hash = token.hashCode();
+    int slot = slotOf(token, token.hashCode());
+    return keys[slot] == null ? ABSENT : ids[slot];
+  }
+
+  /** The slot holding {@code token}, or the empty slot where it would go (linear probing). */
+  private int slotOf(String token, int hash) {
     int mask = keys.length - 1;
     int slot = spread(hash) & mask;
     String key;
     while ((key = keys[slot]) != null) {
       if (hashes[slot] == hash && key.equals(token)) {
-        return ids[slot];
+        return slot;
       }
       slot = (slot + 1) & mask;
     }
-    return ABSENT;
+    return slot;
   }
 
   /** The id of the token {@code a[aOffset, aOffset + aLength)}. */
