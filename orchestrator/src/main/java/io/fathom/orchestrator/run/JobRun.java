@@ -85,10 +85,6 @@ final class JobRun {
     this.fence = new Fence.Lease(owner);
   }
 
-  UUID id() {
-    return id;
-  }
-
   /** Runs to the job's end; completes quietly when the lease is lost. */
   Mono<Void> execute() {
     return Mono.zip(ctx.jobs().get(id), ctx.jobs().toolDefinitions(id))
@@ -97,7 +93,7 @@ final class JobRun {
                 load(t.getT1(), t.getT2())
                     .then(Mono.defer(this::announce))
                     .then(Mono.defer(this::finishPending))
-                    .then(Mono.defer(() -> Mono.defer(this::round).repeat(() -> !finished).then()))
+                    .then(Mono.defer(this::round).repeat(() -> !finished).then())
                     .transform(this::withDeadline))
         .onErrorResume(this::onError);
   }
