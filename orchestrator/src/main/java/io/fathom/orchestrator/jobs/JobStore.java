@@ -60,25 +60,20 @@ public class JobStore {
             .param(spec.idempotencyKey(), String.class).append(", ")
             .append("clock_timestamp() + make_interval(secs => ")
             .param(spec.deadlineSeconds(), Integer.class)
-            .append("), 1) ON CONFLICT (tenant, idempotency_key) DO NOTHING RETURNING id),"
+            .append("), 1) ON CONFLICT (tenant, idempotency_key) DO NOTHING RETURNING " + COLUMNS + "),"
                 + " e AS (INSERT INTO events (job_id, seq, type, data) SELECT id, 1, '"
                 + EventType.JOB_QUEUED.wire() + "', ")
             .param(queued, String.class)
             .append("::jsonb FROM ins RETURNING job_id)"
-                + " SELECT (SELECT count(*) FROM e) AS queued, (SELECT count(*) FROM ins) AS created");
+                + " SELECT ins.*, (SELECT count(*) FROM e) AS queued FROM ins");
+    // One round trip for a new job; a known idempotency key inserts nothing and reads that job.
     return s.on(db)
-        .map(row -> row.get("created", Long.class))
+        .map(this::toJob)
         .one()
-        .doOnNext(created -> {
-          if (created > 0) {
-            notifications.runnable();
-          }
-        })
-        .flatMap(
-            created ->
-                created > 0
-                    ? get(tenant, id).map(job -> new Submitted(job, true))
-                    : byIdempotencyKey(tenant, spec.idempotencyKey()).map(job -> new Submitted(job, false)));
+        .map(job -> new Submitted(job, true))
+        .doOnNext(submitted -> notifications.runnable())
+        .switchIfEmpty(
+            Mono.defer(() -> byIdempotencyKey(tenant, spec.idempotencyKey()).map(job -> new Submitted(job, false))));
   }
 
   record QueuedData(List<String> tools, int maxRounds) {}
