@@ -18,7 +18,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -79,7 +78,7 @@ class ReplicaFailoverTest {
     // Follow the job on both replicas from the start; one of them will be killed.
     CompletableFuture<List<Http.Sse>> liveOnA = CompletableFuture.supplyAsync(() -> a.events("/v1/jobs/" + id + "/events", null, 10_000));
     CompletableFuture<List<Http.Sse>> liveOnB = CompletableFuture.supplyAsync(() -> b.events("/v1/jobs/" + id + "/events", null, 10_000));
-    awaitJob(a, id, j -> j.path("rounds").asInt() >= 2, Duration.ofSeconds(60));
+    a.awaitJob(id, Duration.ofSeconds(60), j -> j.path("rounds").asInt() >= 2);
 
     String runner = a.events("/v1/jobs/" + id + "/events", null, 2).get(1).json().path("instance").asString();
     assertThat(runner).isIn("A", "B");
@@ -90,7 +89,7 @@ class ReplicaFailoverTest {
     victim.destroyForcibly(); // SIGKILL
     victim.waitFor();
 
-    JsonNode job = awaitJob(survivor, id, j -> j.path("finished_at").isString(), Duration.ofSeconds(90));
+    JsonNode job = survivor.awaitJob(id, Duration.ofSeconds(90), j -> j.path("finished_at").isString());
     assertThat(job.path("status").asString()).as(job.toString()).isEqualTo("completed");
     assertThat(job.path("answer").asString()).isEqualTo("counted to 14");
 
@@ -171,19 +170,6 @@ class ReplicaFailoverTest {
       sleep(200);
     }
     throw new AssertionError("replica " + name + " did not start; see " + log.getAbsolutePath());
-  }
-
-  private static JsonNode awaitJob(Http http, String id, Function<JsonNode, Boolean> until, Duration timeout) {
-    Instant end = Instant.now().plus(timeout);
-    JsonNode job = null;
-    while (Instant.now().isBefore(end)) {
-      job = http.get("/v1/jobs/" + id).json();
-      if (until.apply(job)) {
-        return job;
-      }
-      sleep(100);
-    }
-    throw new AssertionError("job did not reach the state in " + timeout + ": " + job);
   }
 
   private static void sleep(long ms) {

@@ -132,6 +132,25 @@ public final class Http {
     return out;
   }
 
+  /** Polls {@code GET /v1/jobs/{id}} until {@code until} holds, or fails after {@code timeout}. */
+  public JsonNode awaitJob(String id, Duration timeout, java.util.function.Predicate<JsonNode> until) {
+    java.time.Instant end = java.time.Instant.now().plus(timeout);
+    JsonNode job = null;
+    while (java.time.Instant.now().isBefore(end)) {
+      job = get("/v1/jobs/" + id).json();
+      if (until.test(job)) {
+        return job;
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
+    throw new AssertionError("job " + id + " did not reach the expected state in " + timeout + "; last: " + job);
+  }
+
   public static JsonNode parse(String text) {
     return JSON.readTree(text);
   }

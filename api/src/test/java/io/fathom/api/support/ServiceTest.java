@@ -153,16 +153,7 @@ public abstract class ServiceTest {
 
   /** Polls the job until {@code until} holds for it, or fails after {@code timeout}. */
   protected static JsonNode awaitJob(Http http, String id, Duration timeout, java.util.function.Predicate<JsonNode> until) {
-    Instant end = Instant.now().plus(timeout);
-    JsonNode job = null;
-    while (Instant.now().isBefore(end)) {
-      job = http.get("/v1/jobs/" + id).json();
-      if (until.test(job)) {
-        return job;
-      }
-      sleep(50);
-    }
-    throw new AssertionError("job " + id + " did not reach the expected state in " + timeout + "; last: " + job);
+    return http.awaitJob(id, timeout, until);
   }
 
   protected static JsonNode awaitFinished(Http http, String id) {

@@ -65,9 +65,8 @@ final class JobRun {
   private boolean finished;
   private Pending pending;
   private long modelNanos;
-  /** The round whose round.started is committed, and the one about to be. */
+  /** The round whose round.started has been sent with a commit. */
   private int announced;
-  private int announcing;
   /** A round's closing commit, running while the next model call is made. */
   private volatile Mono<Void> inFlight = Mono.empty();
   /** The result of a round's last call, committed with the round's end. */
@@ -183,14 +182,17 @@ final class JobRun {
     if (pending == null) {
       announceRound(done + 1, events);
     }
-    return commit(JobChange.NONE, events).then(Mono.fromRunnable(() -> announced = announcing));
+    return commit(JobChange.NONE, events);
   }
 
-  /** Adds round.started for {@code next} when the budget allows it (committed with what precedes it). */
+  /**
+   * Adds round.started for {@code next} when the budget allows it, committed with what precedes it
+   * (if that commit fails, the run stops, so the round counts as announced from here on).
+   */
   private void announceRound(int next, List<EventData> events) {
     if (next <= job.spec().maxRounds()) {
       events.add(new EventData.RoundStarted(next));
-      announcing = next;
+      announced = next;
     }
   }
 
@@ -277,7 +279,6 @@ final class JobRun {
     events.add(new EventData.RoundCompleted(r, (System.nanoTime() - start) / 1_000_000));
     announceRound(r + 1, events);
     Mono<Void> closing = commit(JobChange.roundDone(cost), events).cache();
-    announced = announcing; // carried by the closing commit; if that fails, the run stops
     // Start the closing commit now and let the next model call run alongside it.
     closing.subscribe(null, e -> {});
     inFlight = closing;

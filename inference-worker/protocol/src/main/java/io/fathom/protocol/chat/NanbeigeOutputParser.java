@@ -222,14 +222,19 @@ public final class NanbeigeOutputParser {
     int close = pending.indexOf(ChatTag.THINK_CLOSE.text(), scanFrom);
     if (close >= 0) {
       // Bare reasoning closed by </think>: everything before it was reasoning.
-      String reasoning = pending.substring(0, close);
-      pending.delete(0, close + ChatTag.THINK_CLOSE.length());
-      recorder.reasoning(withoutTrailingNewline(reasoning));
-      enterContent(2);
-      return true;
+      return closeReasoningAt(close);
     }
     scanFrom = Math.max(0, pending.length() - (ChatTag.THINK_CLOSE.length() - 1));
     return contentIfLongerThanReasoning();
+  }
+
+  /** Records the pending text before {@code </think>} at {@code close} as reasoning; content follows. */
+  private boolean closeReasoningAt(int close) {
+    String reasoning = pending.substring(0, close);
+    pending.delete(0, close + ChatTag.THINK_CLOSE.length());
+    recorder.reasoning(withoutTrailingNewline(reasoning));
+    enterContent(2);
+    return true;
   }
 
   /** Undetermined text longer than any reasoning may be, still without {@code </think>}, is content. */
@@ -248,11 +253,7 @@ public final class NanbeigeOutputParser {
     }
     int close = pending.indexOf(ChatTag.THINK_CLOSE.text());
     if (close >= 0) {
-      String reasoning = pending.substring(0, close);
-      pending.delete(0, close + ChatTag.THINK_CLOSE.length());
-      recorder.reasoning(withoutTrailingNewline(reasoning));
-      enterContent(2);
-      return true;
+      return closeReasoningAt(close);
     }
     recorder.reasoning(takeCertainText(REASONING_PARTIALS));
     return false;
