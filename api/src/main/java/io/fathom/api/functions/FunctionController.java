@@ -133,6 +133,6 @@ public class FunctionController {
     if (!p.isEmpty()) {
       throw ApiException.badRequest(p);
     }
-    return new FunctionDefinition(r.name(), description, r.parameters(), url);
+    return new FunctionDefinition(r.name(), description, r.parameters(), url, Boolean.TRUE.equals(r.idempotent()));
   }
 }

@@ -173,10 +173,33 @@ public final class LoadBenchmark {
         db.sql("SELECT coalesce(string_agg(e || ': ' || n, ', '), 'none') AS s FROM"
                 + " (SELECT error_code AS e, count(*) AS n FROM jobs WHERE error_code IS NOT NULL GROUP BY 1) x")
             .map(r -> r.get("s", String.class)).one().block();
-    String toolErrors =
-        db.sql("SELECT coalesce(string_agg(e || ': ' || n, ', '), 'none') AS s FROM (SELECT data->>'error' AS e, count(*) AS n"
-                + " FROM events WHERE type = 'tool.completed' AND data->>'error' IS NOT NULL GROUP BY 1) x")
-            .map(r -> r.get("s", String.class)).one().block();
+    java.util.Map<String, Integer> toolErrorCounts = new java.util.TreeMap<>();
+    db.sql("SELECT types, data FROM events WHERE 'tool.completed' = ANY(types)")
+        .map(r -> {
+          String[] types = r.get("types", String[].class);
+          List<String> payloads = io.fathom.orchestrator.events.EventPayloads.unpack(r.get("data", byte[].class), types.length);
+          for (int i = 0; i < types.length; i++) {
+            String error = types[i].equals("tool.completed") ? Http.parse(payloads.get(i)).path("error").asString(null) : null;
+            if (error != null) {
+              toolErrorCounts.merge(error, 1, Integer::sum);
+            }
+          }
+          return 1;
+        })
+        .all().blockLast();
+    String toolErrors = toolErrorCounts.isEmpty() ? "none" : toolErrorCounts.toString();
+    String roundTimes =
+        db.sql("SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY model_ms) AS m, percentile_cont(0.5) WITHIN GROUP (ORDER BY tools_ms) AS t,"
+                + " extract(epoch FROM (SELECT max(finished_at) - min(created_at) FROM jobs)) AS w FROM rounds")
+            .map(r -> String.format("model call p50 %.1f ms, tool call p50 %.1f ms; first submission to last finish %.3f s",
+                r.get("m", Double.class), r.get("t", Double.class), r.get("w", java.math.BigDecimal.class).doubleValue()))
+            .one().block();
+    System.out.printf("round times         %s%n", roundTimes);
+    System.out.println(
+        db.sql("SELECT count(*) AS n, sum(pg_column_size(data)) AS stored FROM events")
+            .map(r -> String.format("event rows          %d per job, packed payloads %d bytes per job",
+                r.get("n", Long.class) / allJobs, r.get("stored", Long.class) / allJobs))
+            .one().block());
     System.out.printf("job errors          %s%n", jobErrors);
     db.sql("SELECT DISTINCT left(error_message, 300) AS m FROM jobs WHERE error_message IS NOT NULL LIMIT 3")
         .map(r -> r.get("m", String.class)).all().doOnNext(m -> System.out.println("  e.g. " + m)).blockLast();

@@ -115,6 +115,7 @@ class BadInputTest extends ServiceTest {
           url metadata address  | {"name": "f", "parameters": {"type": "object"}, "url": "http://169.254.169.254/latest"}       | url
           url private address   | {"name": "f", "parameters": {"type": "object"}, "url": "http://10.1.2.3/hook"}                | url
           url with credentials  | {"name": "f", "parameters": {"type": "object"}, "url": "http://u:p@127.0.0.1:9/x"}            | url
+          idempotent a string   | {"name": "f", "parameters": {"type": "object"}, "url": "http://127.0.0.1:9/x", "idempotent": "yes"} | idempotent
           """)
   void badFunctionsNameTheField(String name, String body, String field) {
     Http.Response r = alice.post("/v1/functions", body);

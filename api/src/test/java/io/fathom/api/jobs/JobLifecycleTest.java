@@ -65,6 +65,37 @@ class JobLifecycleTest extends ServiceTest {
   }
 
   @Test
+  void anIdempotentFunctionRunsAlongsideItsRecordYetItsEventsStayInOrder() {
+    Http.Response defined =
+        alice.post(
+            "/v1/functions",
+            """
+            {"name": "cached_weather", "description": "Weather from a cache", "idempotent": true,
+             "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
+             "url": "%s"}"""
+                .formatted(WEBHOOK.url("/weather")));
+    assertThat(defined.status() / 100).isEqualTo(2);
+    assertThat(defined.json().path("idempotent").asBoolean()).isTrue();
+    assertThat(alice.get("/v1/functions/cached_weather").json().path("idempotent").asBoolean()).isTrue();
+    defineWeather(alice);
+    assertThat(alice.get("/v1/functions/get_weather").json().path("idempotent").asBoolean()).isFalse();
+
+    int callsBefore = WEBHOOK.calls().size();
+    for (int i = 0; i < 5; i++) {
+      String id = submit(alice, jobBody("raw:cached_weather:{\"city\": \"Oslo\"}", "cached_weather"));
+      List<Http.Sse> events = alice.events("/v1/jobs/" + id + "/events", null, 1000);
+      assertThat(events.stream().map(Http.Sse::id).toList()).isEqualTo(range(1, events.size()));
+      assertThat(events.stream().map(Http.Sse::event).toList())
+          .containsExactly(
+              "job.queued", "job.started",
+              "round.started", "model.completed", "tool.called", "tool.completed", "round.completed",
+              "round.started", "model.completed", "round.completed", "job.completed");
+      assertThat(events.get(5).json().path("result").asString()).contains("\"temp_c\":21");
+    }
+    assertThat(WEBHOOK.calls().size() - callsBefore).isEqualTo(5);
+  }
+
+  @Test
   void aLiveSubscriberSeesEveryEventOfARunningJob() throws Exception {
     defineWeather(alice);
     String id = submit(alice, jobBody("weather:Rome", "get_weather"));

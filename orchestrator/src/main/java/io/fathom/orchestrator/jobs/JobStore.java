@@ -1,5 +1,6 @@
 package io.fathom.orchestrator.jobs;
 
+import io.fathom.orchestrator.events.EventPayloads;
 import io.fathom.orchestrator.events.EventType;
 import io.fathom.orchestrator.events.NewEvent;
 import io.fathom.orchestrator.events.Notifications;
@@ -61,10 +62,10 @@ public class JobStore {
             .append("clock_timestamp() + make_interval(secs => ")
             .param(spec.deadlineSeconds(), Integer.class)
             .append("), 1) ON CONFLICT (tenant, idempotency_key) DO NOTHING RETURNING " + COLUMNS + "),"
-                + " e AS (INSERT INTO events (job_id, seq, type, data) SELECT id, 1, '"
-                + EventType.JOB_QUEUED.wire() + "', ")
-            .param(queued, String.class)
-            .append("::jsonb FROM ins RETURNING job_id)"
+                + " e AS (INSERT INTO events (job_id, last_seq, types, data) SELECT id, 1, ARRAY['"
+                + EventType.JOB_QUEUED.wire() + "'], ")
+            .param(EventPayloads.pack(List.of(queued)), byte[].class)
+            .append(" FROM ins RETURNING job_id)"
                 + " SELECT ins.*, (SELECT count(*) FROM e) AS queued FROM ins");
     // One round trip for a new job; a known idempotency key inserts nothing and reads that job.
     return s.on(db)

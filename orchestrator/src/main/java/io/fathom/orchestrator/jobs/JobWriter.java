@@ -1,5 +1,6 @@
 package io.fathom.orchestrator.jobs;
 
+import io.fathom.orchestrator.events.EventPayloads;
 import io.fathom.orchestrator.events.NewEvent;
 import io.fathom.orchestrator.events.Notifications;
 import io.fathom.orchestrator.store.Statement;
@@ -14,7 +15,8 @@ import reactor.core.publisher.Mono;
 /**
  * Appends a job's events together with the change to its row, in one SQL statement (so one
  * transaction and one round trip): the row update allocates the sequence numbers under the row
- * lock, so events commit in seq order with no gap; listeners are told after the commit. The
+ * lock, so events commit in seq order with no gap, and the commit's events go into one row of
+ * {@code events}; listeners are told after the commit. The
  * update is fenced: when the job is no longer this writer's, nothing is written and the result is
  * empty.
  */
@@ -68,13 +70,13 @@ public class JobWriter {
     }
     s.append(" RETURNING last_seq, cancel_requested)");
     if (n > 0) {
-      s.append(", e AS (INSERT INTO events (job_id, seq, type, data) SELECT ").param(jobId, UUID.class);
-      s.append(", j.last_seq - ").param(n, Integer.class);
-      s.append(" + x.ord, x.t, x.d::jsonb FROM j, unnest(")
+      // One row for the commit's events (see migration V2): their types and packed payloads.
+      s.append(", e AS (INSERT INTO events (job_id, last_seq, types, data) SELECT ").param(jobId, UUID.class);
+      s.append(", j.last_seq, ")
           .param(events.stream().map(e -> e.type().wire()).toArray(String[]::new), String[].class)
           .append("::text[], ")
-          .param(events.stream().map(NewEvent::json).toArray(String[]::new), String[].class)
-          .append("::text[]) WITH ORDINALITY AS x(t, d, ord) RETURNING 1)");
+          .param(EventPayloads.pack(events.stream().map(NewEvent::json).toList()), byte[].class)
+          .append(" FROM j RETURNING 1)");
     }
     if (change.round() != null) {
       JobChange.RoundCost r = change.round();

@@ -34,8 +34,11 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
+import reactor.core.Disposables;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 
@@ -203,7 +206,7 @@ final class JobRun {
     Pending p = pending;
     pending = null;
     modelNanos = -1;
-    return runCalls(p.round(), p.calls(), p.results(), true)
+    return runCalls(p.round(), p.calls(), p.results(), true, Map.of())
         .then(Mono.defer(() -> roundDone(p.round(), 0, 0, 0, p.calls().size(), p.startNanos(), 0)));
   }
 
@@ -263,9 +266,15 @@ final class JobRun {
     promptTokens += prompt;
     completionTokens += completion;
     long toolsStart = System.nanoTime();
+    // Idempotent calls start now, while the round's record is committed; the others wait for the
+    // commit (a call with side effects must be on record before it runs). Results are committed
+    // after the record either way.
+    Map<Integer, Mono<ToolResult>> early = new TreeMap<>();
+    Disposable.Composite running = startIdempotentCalls(calls, early);
     return commit(JobChange.usage(prompt, completion), events)
         .then(Mono.fromRunnable(() -> conversation.add(assistantMessage(reply.content(), calls))))
-        .then(Mono.defer(() -> runCalls(r, calls, new TreeMap<>(), false)))
+        .then(Mono.defer(() -> runCalls(r, calls, new TreeMap<>(), false, early)))
+        .doFinally(signal -> running.dispose()) // a no-op unless the round ended early
         .then(Mono.defer(() -> roundDone(r, prompt, completion, reply.durationMs(), calls.size(), start, (System.nanoTime() - toolsStart) / 1_000_000)));
   }
 
@@ -319,12 +328,36 @@ final class JobRun {
     return ChatMessage.assistant(content == null ? "" : content, toolCalls);
   }
 
-  /** Runs the calls not yet in {@code results} (in parallel, bounded), then adds all results in call order. */
-  private Mono<Void> runCalls(int r, List<EventData.Call> calls, Map<Integer, EventData.ToolCompleted> results, boolean afterCrash) {
+  /**
+   * Starts the calls of idempotent tools (up to the tool concurrency), putting their coming
+   * results in {@code early} for {@link #runCall}. Disposing the result cancels those still
+   * running, which is safe for idempotent tools (done when the round's record cannot be committed).
+   */
+  private Disposable.Composite startIdempotentCalls(List<EventData.Call> calls, Map<Integer, Mono<ToolResult>> early) {
+    Disposable.Composite running = Disposables.composite();
+    int limit = Math.max(1, ctx.properties().toolConcurrency());
+    for (int i = 0; i < calls.size() && early.size() < limit; i++) {
+      JobTool tool = tools.get(calls.get(i).name());
+      if (tool != null && tool.tool().idempotent()) {
+        Sinks.One<ToolResult> result = Sinks.one();
+        running.add(timedInvoke(tool, calls.get(i)).subscribe(result::tryEmitValue, result::tryEmitError, result::tryEmitEmpty));
+        early.put(i, result.asMono());
+      }
+    }
+    return running;
+  }
+
+  /**
+   * Runs the calls not yet in {@code results} (in parallel, bounded; those in {@code early} are
+   * already running), then adds all results in call order.
+   */
+  private Mono<Void> runCalls(
+      int r, List<EventData.Call> calls, Map<Integer, EventData.ToolCompleted> results, boolean afterCrash,
+      Map<Integer, Mono<ToolResult>> early) {
     AtomicInteger remaining = new AtomicInteger(calls.size() - results.size());
     return Flux.range(0, calls.size())
         .filter(i -> !results.containsKey(i))
-        .flatMap(i -> runCall(r, i, calls.get(i), afterCrash, remaining), Math.max(1, ctx.properties().toolConcurrency()))
+        .flatMap(i -> runCall(r, i, calls.get(i), afterCrash, remaining, early.get(i)), Math.max(1, ctx.properties().toolConcurrency()))
         .doOnNext(t -> results.put(t.index(), t))
         .then(Mono.fromRunnable(() -> addToolMessages(calls, results)));
   }
@@ -342,11 +375,14 @@ final class JobRun {
    * Runs one call and commits its result, except for the round's last call, whose result is
    * committed with the round's end (one commit fewer per round).
    */
-  private Mono<EventData.ToolCompleted> runCall(int r, int index, EventData.Call call, boolean afterCrash, AtomicInteger remaining) {
+  private Mono<EventData.ToolCompleted> runCall(
+      int r, int index, EventData.Call call, boolean afterCrash, AtomicInteger remaining, Mono<ToolResult> started) {
     long start = System.nanoTime();
     JobTool tool = tools.get(call.name());
     Mono<ToolResult> result;
-    if (tool == null) {
+    if (started != null) {
+      result = started;
+    } else if (tool == null) {
       result = Mono.just(ToolResult.failure("unknown_tool", "there is no tool named '" + call.name() + "'; available: " + String.join(", ", tools.keySet())));
     } else if (afterCrash && !tool.tool().idempotent()) {
       result =
@@ -356,10 +392,7 @@ final class JobRun {
                   "this call was in flight when its orchestrator stopped; it was not repeated because '"
                       + call.name() + "' may have side effects. Call it again if it is still needed."));
     } else {
-      result = Mono.defer(() -> {
-        long callStart = System.nanoTime();
-        return invoke(tool, call).doOnSuccess(x -> noteToolTime(System.nanoTime() - callStart));
-      });
+      result = timedInvoke(tool, call);
     }
     return result
         .onErrorResume(e -> Mono.just(ToolResult.failure("tool_error", String.valueOf(e.getMessage()))))
@@ -375,6 +408,13 @@ final class JobRun {
               }
               return commit(JobChange.NONE, List.of(done)).thenReturn(done);
             });
+  }
+
+  private Mono<ToolResult> timedInvoke(JobTool tool, EventData.Call call) {
+    return Mono.defer(() -> {
+      long callStart = System.nanoTime();
+      return invoke(tool, call).doOnSuccess(x -> noteToolTime(System.nanoTime() - callStart));
+    });
   }
 
   /** The round's tool time is its longest call (calls run in parallel). */

@@ -25,10 +25,13 @@ public record WebhookFunctionTool(String tenant, FunctionDefinition function, We
     return function.parameters();
   }
 
-  /** Webhooks may have side effects: a call in flight at a crash is reported, not repeated. */
+  /**
+   * Webhooks may have side effects unless their definition says otherwise: a call in flight at a
+   * crash is then reported, not repeated.
+   */
   @Override
   public boolean idempotent() {
-    return false;
+    return function.idempotent();
   }
 
   @Override

@@ -108,7 +108,7 @@ class WebhookInvokerTest {
   }
 
   private static FunctionDefinition function(String name, URI url) {
-    return new FunctionDefinition(name, "test function", JSON.readTree("{\"type\": \"object\"}"), url);
+    return new FunctionDefinition(name, "test function", JSON.readTree("{\"type\": \"object\"}"), url, false);
   }
 
   private static ToolContext context(UUID jobId, String callId) {
