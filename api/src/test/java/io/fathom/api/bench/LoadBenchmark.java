@@ -31,7 +31,8 @@ import tools.jackson.databind.JsonNode;
  * PostgreSQL. Prints jobs/s, rounds/s, the orchestrator's own time per round (p50/p99, by round
  * range), heap, and the bytes a finished job occupies in PostgreSQL against its conversation.
  *
- * <p>Run: {@code ./fathom bench load --jobs 1000 --rounds 10 [--model-latency-ms 0] [--result-bytes 1500]}
+ * <p>Run: {@code ./fathom bench load --jobs 1000 --rounds 10 [--model-latency-ms 0] [--model-latency-spread-ms 0]
+ * [--result-bytes 1500] [--idempotent]}
  */
 public final class LoadBenchmark {
 
@@ -67,7 +68,9 @@ public final class LoadBenchmark {
     int jobs = intArg(args, "--jobs", 1000);
     int rounds = intArg(args, "--rounds", 10);
     int latency = intArg(args, "--model-latency-ms", 0);
+    int spread = intArg(args, "--model-latency-spread-ms", 0);
     String result = result(intArg(args, "--result-bytes", 1500));
+    boolean idempotent = List.of(args).contains("--idempotent");
     Path data = Files.createTempDirectory("fathom-bench");
     AtomicLong conversationBytes = new AtomicLong();
     try (ScriptedModelServer model =
@@ -84,18 +87,20 @@ public final class LoadBenchmark {
                   return ScriptedModelServer.answer("All " + rounds + " items were looked up; the answer is 42.");
                 });
         WebhookServer webhook = new WebhookServer(c -> result)) {
-      model.delay(latency);
-      System.out.printf("model latency %d ms per call, tool results of %d bytes; warming up, then measuring%n", latency, result.length());
+      model.delay(latency, spread);
+      System.out.printf(
+          "model latency %d ± %d ms per call, tool results of %d bytes, %s function; warming up, then measuring%n",
+          latency, Math.min(spread, latency), result.length(), idempotent ? "an idempotent" : "a non-idempotent");
       // Warm-up in a first service instance (JIT, pools), then measure in a fresh one.
       int warmJobs = Math.min(jobs, 200);
-      runOnce(data.resolve("warm-up"), model, webhook, warmJobs, rounds, new AtomicLong(), false);
-      runOnce(data.resolve("measured"), model, webhook, jobs, rounds, conversationBytes, true);
+      runOnce(data.resolve("warm-up"), model, webhook, warmJobs, rounds, idempotent, new AtomicLong(), false);
+      runOnce(data.resolve("measured"), model, webhook, jobs, rounds, idempotent, conversationBytes, true);
     }
   }
 
   private static void runOnce(
-      Path data, ScriptedModelServer model, WebhookServer webhook, int jobs, int rounds, AtomicLong conversationBytes,
-      boolean report) throws Exception {
+      Path data, ScriptedModelServer model, WebhookServer webhook, int jobs, int rounds, boolean idempotent,
+      AtomicLong conversationBytes, boolean report) throws Exception {
     ConfigurableApplicationContext app =
         SpringApplication.run(
             FathomApplication.class,
@@ -113,7 +118,7 @@ public final class LoadBenchmark {
     try {
       int requestsBefore = model.requests();
       int callsBefore = webhook.calls().size();
-      run(app, jobs, rounds, conversationBytes, webhook, report);
+      run(app, jobs, rounds, idempotent, conversationBytes, webhook, report);
       if (report) {
         System.out.printf("model requests %d, webhook calls %d%n", model.requests() - requestsBefore, webhook.calls().size() - callsBefore);
       }
@@ -123,11 +128,11 @@ public final class LoadBenchmark {
   }
 
   private static void run(
-      ConfigurableApplicationContext app, int jobs, int rounds, AtomicLong conversationBytes, WebhookServer webhook,
-      boolean report) throws Exception {
+      ConfigurableApplicationContext app, int jobs, int rounds, boolean idempotent, AtomicLong conversationBytes,
+      WebhookServer webhook, boolean report) throws Exception {
     String base = "http://127.0.0.1:" + app.getEnvironment().getProperty("local.server.port");
     Http http = new Http(base, KEY);
-    http.post("/v1/functions", "{\"name\": \"lookup\", \"parameters\": {\"type\": \"object\", \"properties\": {\"q\": {\"type\": \"string\"}}}, \"url\": \"" + webhook.url("/lookup") + "\"}");
+    http.post("/v1/functions", "{\"name\": \"lookup\", \"parameters\": {\"type\": \"object\", \"properties\": {\"q\": {\"type\": \"string\"}}}, \"url\": \"" + webhook.url("/lookup") + "\", \"idempotent\": " + idempotent + "}");
     MeterRegistry meters = app.getBean(MeterRegistry.class);
 
     long heapPeak = 0;

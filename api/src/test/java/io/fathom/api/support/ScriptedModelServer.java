@@ -26,6 +26,7 @@ public final class ScriptedModelServer implements AutoCloseable {
   private final Function<String, JsonNode> rawScript;
   private volatile int failNext;
   private volatile long delayMillis;
+  private volatile long spreadMillis;
 
   public ScriptedModelServer(Function<JsonNode, JsonNode> script) throws IOException {
     this(script, null);
@@ -60,7 +61,13 @@ public final class ScriptedModelServer implements AutoCloseable {
   }
 
   public void delay(long millis) {
+    delay(millis, 0);
+  }
+
+  /** Each completion waits {@code millis} ± up to {@code spread} ms (uniformly), as real latencies vary. */
+  public void delay(long millis, long spread) {
     this.delayMillis = millis;
+    this.spreadMillis = Math.min(spread, millis);
   }
 
   public int requests() {
@@ -77,8 +84,10 @@ public final class ScriptedModelServer implements AutoCloseable {
       return;
     }
     if (delayMillis > 0) {
+      long spread = spreadMillis;
+      long wait = delayMillis + (spread > 0 ? java.util.concurrent.ThreadLocalRandom.current().nextLong(-spread, spread + 1) : 0);
       try {
-        Thread.sleep(delayMillis);
+        Thread.sleep(wait);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
