@@ -106,6 +106,75 @@ public final class HfTokenizer {
     return out.toArray();
   }
 
+  /**
+   * Encodes {@code text} like {@link #encode(String)}, except that inside the given spans the text of an added
+   * token is plain text: untrusted content (a task, a tool result, a web page) that contains {@code <|im_end|>}
+   * cannot close a turn. A piece between honoured added tokens that holds such a span is encoded whole, as
+   * {@link #encode(String)} would encode it if the token were not in the vocabulary (added tokens that match
+   * after normalisation are not looked for in that piece).
+   *
+   * @param literalBounds sorted, non-overlapping {@code [start, end)} pairs of char offsets into {@code text}
+   * @throws IllegalArgumentException if the bounds are unsorted, overlapping or outside the text
+   */
+  public int[] encode(String text, int[] literalBounds) {
+    Objects.requireNonNull(text, "text");
+    Objects.requireNonNull(literalBounds, "literalBounds");
+    if (literalBounds.length % 2 != 0) {
+      throw new IllegalArgumentException("literalBounds has an odd length " + literalBounds.length);
+    }
+    for (int i = 0; i < literalBounds.length; i++) {
+      int lower = i == 0 ? 0 : literalBounds[i - 1];
+      if (literalBounds[i] < lower || literalBounds[i] > text.length()) {
+        throw new IllegalArgumentException("literalBounds[" + i + "] = " + literalBounds[i] + " is out of order or outside the text");
+      }
+    }
+    if (literalBounds.length == 0 || rawMatcher.isEmpty()) {
+      return encode(text);
+    }
+    IntArrayBuilder out = new IntArrayBuilder(text.length() / 2 + 8);
+    BpeModel.Workspace ws = model.newWorkspace();
+    int[] pieceStart = {-1};
+    boolean[] pieceLiteral = {false};
+    rawMatcher.split(
+        text,
+        (start, end, token) -> {
+          if (token != null && !overlaps(literalBounds, start, end)) {
+            flushPiece(text, pieceStart[0], start, pieceLiteral[0], ws, out);
+            pieceStart[0] = -1;
+            pieceLiteral[0] = false;
+            out.add(token.id());
+            return;
+          }
+          if (pieceStart[0] < 0) {
+            pieceStart[0] = start;
+          }
+          pieceLiteral[0] |= token != null || overlaps(literalBounds, start, end);
+        });
+    flushPiece(text, pieceStart[0], text.length(), pieceLiteral[0], ws, out);
+    return out.toArray();
+  }
+
+  private void flushPiece(String text, int start, int end, boolean literal, BpeModel.Workspace ws, IntArrayBuilder out) {
+    if (start < 0 || start >= end) {
+      return;
+    }
+    String raw = text.substring(start, end);
+    if (literal) {
+      encodeNormalizedPiece(normalizer.apply(raw), start == 0, ws, out);
+    } else {
+      encodeRawPiece(raw, start == 0, ws, out);
+    }
+  }
+
+  private static boolean overlaps(int[] bounds, int start, int end) {
+    for (int i = 0; i < bounds.length; i += 2) {
+      if (bounds[i] < end && start < bounds[i + 1]) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private void encodeRawPiece(String raw, boolean atOrigin, BpeModel.Workspace ws, IntArrayBuilder out) {
     String normalized = normalizer.apply(raw);
     if (normalizedMatcher.isEmpty()) {

@@ -1,0 +1,150 @@
+package io.fathom.engine.cpu;
+
+import io.fathom.engine.kv.BlockTable;
+import io.fathom.engine.kv.KvCache;
+import io.fathom.engine.kv.KvLayout;
+import io.fathom.engine.load.LayerWeights;
+import io.fathom.engine.load.Weights;
+import io.fathom.engine.model.ModelConfig;
+import io.fathom.engine.tensor.Tensor;
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * The Llama forward pass on the CPU for one sequence: embed the new tokens, run every decoder layer
+ * (RMSNorm → q/k/v → RoPE → cache → causal GQA → o, residual; RMSNorm → SwiGLU MLP, residual), apply the
+ * final norm and the output head. Prefill passes many tokens at once, decode passes one; either way the
+ * tokens' keys and values are appended to the sequence's KV blocks. Activations are f32 on the heap,
+ * weights are read in place, keys and values live off-heap in the {@link KvCache}.
+ *
+ * <p>Thread-safe as long as no two calls share a {@link BlockTable}.
+ */
+public final class CpuForwardPass {
+
+  private final ModelConfig config;
+  private final Weights weights;
+  private final KvCache cache;
+  private final ParallelRunner parallel;
+  private final Rope rope;
+  private final Attention attention;
+
+  public CpuForwardPass(ModelConfig config, Weights weights, KvCache cache, ParallelRunner parallel) {
+    KvLayout expected = KvLayout.of(config, cache.layout().blockSize());
+    if (!cache.layout().equals(expected)) {
+      throw new IllegalArgumentException("KV cache layout " + cache.layout() + " does not fit the model: " + expected);
+    }
+    this.config = config;
+    this.weights = weights;
+    this.cache = cache;
+    this.parallel = parallel;
+    this.rope = new Rope(config);
+    this.attention = new Attention(config);
+  }
+
+  public ModelConfig config() {
+    return config;
+  }
+
+  /**
+   * Runs {@code tokens} at the positions after those already cached in {@code sequence}, appends their
+   * keys and values to it, and returns the logits of the last token or of every token.
+   *
+   * @throws IllegalArgumentException for an empty batch, a token id outside the vocabulary, or a sequence
+   *     that would outgrow {@code max_position_embeddings}
+   * @throws io.fathom.engine.kv.KvCacheFullException if the cache has no room for the new tokens
+   */
+  public Logits forward(BlockTable sequence, int[] tokens, LogitsScope scope) {
+    int n = tokens.length;
+    int start = sequence.tokenCount();
+    checkInput(tokens, start);
+    sequence.reserve(n, cache);
+
+    int hidden = config.hiddenSize();
+    float[] x = new float[n * hidden];
+    float[] normed = new float[n * hidden];
+    float[] q = new float[n * config.queryDim()];
+    float[] k = new float[n * config.kvDim()];
+    float[] v = new float[n * config.kvDim()];
+    float[] attended = new float[n * config.queryDim()];
+    float[] projected = new float[n * hidden];
+    float[] gate = new float[n * config.intermediateSize()];
+    float[] up = new float[n * config.intermediateSize()];
+    Rope.Angles angles = rope.angles(start, n);
+
+    embed(tokens, x);
+    for (int layer = 0; layer < config.numHiddenLayers(); layer++) {
+      LayerWeights w = weights.layers().get(layer);
+      RmsNorm.apply(x, normed, n, w.inputNorm(), config.rmsNormEps());
+      MatMul.multiply(w.qProj(), normed, q, n, parallel);
+      MatMul.multiply(w.kProj(), normed, k, n, parallel);
+      MatMul.multiply(w.vProj(), normed, v, n, parallel);
+      rope.rotate(q, n, config.numAttentionHeads(), angles);
+      rope.rotate(k, n, config.numKeyValueHeads(), angles);
+      attention.store(cache, sequence, layer, k, v, n, start);
+      attention.attend(cache, sequence, layer, q, attended, n, start, parallel);
+      MatMul.multiply(w.oProj(), attended, projected, n, parallel);
+      addInPlace(x, projected, n * hidden);
+
+      RmsNorm.apply(x, normed, n, w.postAttentionNorm(), config.rmsNormEps());
+      MatMul.multiply(w.gateProj(), normed, gate, n, parallel);
+      MatMul.multiply(w.upProj(), normed, up, n, parallel);
+      SwiGlu.apply(gate, up, n * config.intermediateSize());
+      MatMul.multiply(w.downProj(), gate, projected, n, parallel);
+      addInPlace(x, projected, n * hidden);
+    }
+    sequence.advance(n);
+
+    int rows = scope == LogitsScope.ALL ? n : 1;
+    float[] last = new float[rows * hidden];
+    System.arraycopy(x, (n - rows) * hidden, last, 0, rows * hidden);
+    float[] finalNormed = new float[rows * hidden];
+    RmsNorm.apply(last, finalNormed, rows, weights.finalNorm(), config.rmsNormEps());
+    float[] logits = new float[rows * config.vocabSize()];
+    MatMul.multiply(weights.lmHead(), finalNormed, logits, rows, parallel);
+    return new Logits(rows, config.vocabSize(), logits);
+  }
+
+  private void checkInput(int[] tokens, int start) {
+    if (tokens.length == 0) {
+      throw new IllegalArgumentException("a forward pass needs at least one token");
+    }
+    if ((long) start + tokens.length > config.maxPositionEmbeddings()) {
+      throw new IllegalArgumentException(
+          "sequence of " + start + " cached + " + tokens.length + " new tokens exceeds max_position_embeddings ("
+              + config.maxPositionEmbeddings() + ")");
+    }
+    for (int i = 0; i < tokens.length; i++) {
+      if (tokens[i] < 0 || tokens[i] >= config.vocabSize()) {
+        throw new IllegalArgumentException(
+            "tokens[" + i + "] = " + tokens[i] + " is outside the vocabulary [0, " + config.vocabSize() + ")");
+      }
+    }
+  }
+
+  /** Copies each token's row of the embedding matrix into {@code x}, widened to f32. */
+  private void embed(int[] tokens, float[] x) {
+    Tensor table = weights.embedTokens();
+    int hidden = config.hiddenSize();
+    for (int t = 0; t < tokens.length; t++) {
+      long row = (long) tokens[t] * hidden;
+      int i = 0;
+      for (; i + WeightVectors.LANES <= hidden; i += WeightVectors.LANES) {
+        WeightVectors.load(table.dtype(), table.data(), row + i).intoArray(x, t * hidden + i);
+      }
+      for (; i < hidden; i++) {
+        x[t * hidden + i] = table.get(row + i);
+      }
+    }
+  }
+
+  private static void addInPlace(float[] x, float[] delta, int length) {
+    int i = 0;
+    for (; i + WeightVectors.LANES <= length; i += WeightVectors.LANES) {
+      FloatVector.fromArray(WeightVectors.F32, x, i)
+          .add(FloatVector.fromArray(WeightVectors.F32, delta, i))
+          .intoArray(x, i);
+    }
+    for (; i < length; i++) {
+      x[i] += delta[i];
+    }
+  }
+}

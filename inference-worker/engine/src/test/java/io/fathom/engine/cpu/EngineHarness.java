@@ -1,0 +1,44 @@
+package io.fathom.engine.cpu;
+
+import io.fathom.engine.kv.BlockTable;
+import io.fathom.engine.kv.KvCache;
+import io.fathom.engine.kv.KvLayout;
+import io.fathom.engine.load.Checkpoint;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/** A loaded checkpoint with a cache, threads and a forward pass, for tests. */
+final class EngineHarness implements AutoCloseable {
+
+  final Checkpoint checkpoint;
+  final ParallelRunner parallel;
+  final KvCache cache;
+  final CpuForwardPass pass;
+
+  private EngineHarness(Checkpoint checkpoint, ParallelRunner parallel, KvCache cache) {
+    this.checkpoint = checkpoint;
+    this.parallel = parallel;
+    this.cache = cache;
+    this.pass = new CpuForwardPass(checkpoint.config(), checkpoint.weights(), cache, parallel);
+  }
+
+  /** Two threads that split even the smallest work, so the tests run the parallel paths. */
+  static EngineHarness open(Path directory, int blockSize, int cacheTokens) throws IOException {
+    Checkpoint checkpoint = Checkpoint.open(directory);
+    return new EngineHarness(
+        checkpoint,
+        new ParallelRunner(2, 0),
+        KvCache.forTokens(KvLayout.of(checkpoint.config(), blockSize), cacheTokens));
+  }
+
+  BlockTable newSequence() {
+    return new BlockTable(cache.layout().blockSize());
+  }
+
+  @Override
+  public void close() {
+    cache.close();
+    parallel.close();
+    checkpoint.close();
+  }
+}
