@@ -13,4 +13,8 @@ public record JobRequest(
     Integer deadlineSeconds,
     Sampling sampling,
     JsonNode metadata,
-    String idempotencyKey) {}
+    String idempotencyKey,
+    String contextPolicy,
+    Integer maxContextTokens,
+    Long maxGeneratedTokens,
+    Integer maxToolResultTokens) {}

@@ -2,6 +2,7 @@ package io.fathom.api.jobs;
 
 import io.fathom.api.errors.ApiException;
 import io.fathom.api.errors.FieldProblem;
+import io.fathom.orchestrator.context.ContextPolicy;
 import io.fathom.orchestrator.jobs.JobSpec;
 import io.fathom.orchestrator.jobs.Sampling;
 import java.nio.charset.StandardCharsets;
@@ -22,6 +23,9 @@ public final class JobRequestValidator {
   public static final int MAX_METADATA_BYTES = 16 << 10;
   public static final int MAX_IDEMPOTENCY_KEY = 255;
   public static final int MAX_TOKENS = 262_144;
+  public static final int MIN_CONTEXT_TOKENS = 1024;
+  public static final long MAX_GENERATED_TOKENS = 1_000_000_000L;
+  public static final int MIN_TOOL_RESULT_TOKENS = 64;
 
   private JobRequestValidator() {}
 
@@ -82,10 +86,38 @@ public final class JobRequestValidator {
     if (key != null && (key.isEmpty() || key.length() > MAX_IDEMPOTENCY_KEY)) {
       p.add(new FieldProblem("idempotency_key", "must have 1 to " + MAX_IDEMPOTENCY_KEY + " characters"));
     }
+    if (r.maxContextTokens() != null && (r.maxContextTokens() < MIN_CONTEXT_TOKENS || r.maxContextTokens() > JobSpec.DEFAULT_CONTEXT_TOKENS)) {
+      p.add(new FieldProblem("max_context_tokens",
+          "must be between " + MIN_CONTEXT_TOKENS + " and " + JobSpec.DEFAULT_CONTEXT_TOKENS + ", was " + r.maxContextTokens()));
+    }
+    if (r.maxGeneratedTokens() != null && (r.maxGeneratedTokens() < 1 || r.maxGeneratedTokens() > MAX_GENERATED_TOKENS)) {
+      p.add(new FieldProblem("max_generated_tokens",
+          "must be between 1 and " + MAX_GENERATED_TOKENS + ", was " + r.maxGeneratedTokens()));
+    }
+    if (r.maxToolResultTokens() != null
+        && (r.maxToolResultTokens() < MIN_TOOL_RESULT_TOKENS || r.maxToolResultTokens() > JobSpec.DEFAULT_CONTEXT_TOKENS)) {
+      p.add(new FieldProblem("max_tool_result_tokens",
+          "must be between " + MIN_TOOL_RESULT_TOKENS + " and " + JobSpec.DEFAULT_CONTEXT_TOKENS + ", was " + r.maxToolResultTokens()));
+    }
+    JobSpec spec =
+        new JobSpec(
+            r.task(), r.system(), tools, maxRounds, r.deadlineSeconds(), s, r.metadata(), key, r.contextPolicy(),
+            r.maxContextTokens(), r.maxGeneratedTokens(), r.maxToolResultTokens());
+    if (r.contextPolicy() != null) {
+      if (r.contextPolicy().length() > 64) {
+        p.add(new FieldProblem("context_policy", "is longer than 64 characters"));
+      } else {
+        try {
+          ContextPolicy.parse(spec.contextPolicySpec());
+        } catch (IllegalArgumentException e) {
+          p.add(new FieldProblem("context_policy", e.getMessage() + " (or compact, with marks at 7/8 and 1/8 of max_context_tokens)"));
+        }
+      }
+    }
     if (!p.isEmpty()) {
       throw ApiException.badRequest(p);
     }
-    return new JobSpec(r.task(), r.system(), tools, maxRounds, r.deadlineSeconds(), s, r.metadata(), key);
+    return spec;
   }
 
   private static int utf8(String s) {

@@ -22,6 +22,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param outboundAllow hosts and CIDR blocks that webhooks may reach although private
  * @param model how the model servers are called
  * @param webhook how function webhooks are called
+ * @param agent the loop's guards: stuck detection, tool-result size
  * @param toolConcurrency tool calls of one round run at once
  * @param runJobs whether this replica runs jobs (false: an API-only replica)
  */
@@ -39,6 +40,7 @@ public record FathomProperties(
     List<String> outboundAllow,
     Model model,
     Webhook webhook,
+    Agent agent,
     int toolConcurrency,
     boolean runJobs) {
 
@@ -53,8 +55,18 @@ public record FathomProperties(
    * @param maxAttempts attempts per round, across the configured servers
    * @param backoff first wait between attempts, doubled each time
    * @param maxConnections concurrent connections to each model server (jobs beyond wait for one)
+   * @param dir a model directory holding {@code tokenizer.json}: jobs then send token prompts
+   * @param promptMode {@code auto} (token prompts when a tokenizer is at hand), {@code tokens} or {@code chat}
    */
-  public record Model(String name, Duration timeout, int maxAttempts, Duration backoff, int maxConnections) {}
+  public record Model(
+      String name, Duration timeout, int maxAttempts, Duration backoff, int maxConnections, String dir, String promptMode) {}
+
+  /**
+   * @param stuckRepeats the same call with the same result this many times draws a nudge, once more ends the job
+   * @param stuckErrors the same error from the same tool this many times draws a nudge, once more ends the job
+   * @param toolResultTokens a tool result longer than this is cut, with a note to the model (token prompts)
+   */
+  public record Agent(int stuckRepeats, int stuckErrors, int toolResultTokens) {}
 
   /**
    * @param timeout one webhook attempt

@@ -33,7 +33,7 @@ public sealed interface ContextPolicy {
    *
    * @throws IllegalArgumentException naming the accepted forms when {@code spec} is none of them
    */
-  static ContextPolicy parse(String spec) {
+  public static ContextPolicy parse(String spec) {
     Objects.requireNonNull(spec, "spec");
     String[] parts = spec.strip().toLowerCase(Locale.ROOT).split(":", -1);
     try {

@@ -113,8 +113,21 @@ public final class Ledger {
   /** A new ledger holding the rendered and encoded {@code prompt}. */
   public static Ledger start(NanbeigeChatRenderer renderer, HfTokenizer tokenizer, LedgerPrompt prompt) {
     Ledger ledger = new Ledger(renderer, tokenizer, prompt);
-    String text = renderer.render(prompt.messages(), prompt.tools(), false, false);
-    ledger.add(new Segment.Prompt(ledger.encode(text)));
+    // The caller's system text and task are literal: ChatML markers in them stay text.
+    List<String> contents = new ArrayList<>(2);
+    if (prompt.systemPrompt() != null) {
+      contents.add(prompt.systemPrompt());
+    }
+    contents.add(prompt.task());
+    TokenIds ids =
+        ledger.encodeLiteral(
+            contents,
+            marks -> {
+              LedgerPrompt marked =
+                  new LedgerPrompt(prompt.systemPrompt() == null ? null : marks.getFirst(), prompt.tools(), marks.getLast());
+              return renderer.render(marked.messages(), marked.tools(), false, false);
+            });
+    ledger.add(new Segment.Prompt(ids));
     return ledger;
   }
 
@@ -383,12 +396,50 @@ public final class Ledger {
     return segment.results().stream().map(r -> omittedResultText(segment.round())).toList();
   }
 
+  /** The results are literal: a tool result (a web page, a file) cannot open or close a turn. */
   private TokenIds renderToolResponses(List<String> results) {
-    List<ChatMessage> messages = new ArrayList<>(results.size());
     for (int i = 0; i < results.size(); i++) {
-      messages.add(ChatMessage.tool(null, null, Objects.requireNonNull(results.get(i), "results[" + i + "]")));
+      Objects.requireNonNull(results.get(i), "results[" + i + "]");
     }
-    return encode(renderer.renderToolResponses(messages));
+    return encodeLiteral(
+        results,
+        marks -> renderer.renderToolResponses(marks.stream().map(m -> ChatMessage.tool(null, null, m)).toList()));
+  }
+
+  /**
+   * Renders with a unique mark in place of each of {@code contents}, puts the contents in, and encodes with
+   * their spans literal ({@link HfTokenizer#encode(String, int[])}): the template's own markers are tokens,
+   * any marker text inside the contents is plain text.
+   */
+  private TokenIds encodeLiteral(List<String> contents, java.util.function.Function<List<String>, String> render) {
+    for (char base = '\uE000'; base < '\uE100'; base += 2) {
+      List<String> marks = new ArrayList<>(contents.size());
+      for (int i = 0; i < contents.size(); i++) {
+        marks.add(base + Integer.toString(i) + (char) (base + 1));
+      }
+      String rendered = render.apply(marks);
+      StringBuilder text = new StringBuilder(rendered.length() + contents.stream().mapToInt(String::length).sum());
+      int[] bounds = new int[2 * contents.size()];
+      int from = 0;
+      boolean unique = true;
+      for (int i = 0; i < contents.size() && unique; i++) {
+        int at = rendered.indexOf(marks.get(i), from);
+        unique = at >= 0 && rendered.indexOf(marks.get(i), at + 1) < 0;
+        if (unique) {
+          text.append(rendered, from, at);
+          bounds[2 * i] = text.length();
+          text.append(contents.get(i));
+          bounds[2 * i + 1] = text.length();
+          from = at + marks.get(i).length();
+        }
+      }
+      if (unique) {
+        text.append(rendered, from, rendered.length());
+        return TokenIds.wrap(tokenizer.encode(text.toString(), bounds));
+      }
+      // A mark collided with template text (a tool description holding it): try other characters.
+    }
+    throw new IllegalStateException("no private-use mark pair is free in the rendered text");
   }
 
   private void add(Segment segment) {

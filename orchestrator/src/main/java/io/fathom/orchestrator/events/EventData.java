@@ -27,8 +27,17 @@ public sealed interface EventData {
     }
   }
 
-  /** A call as the model wrote it: {@code arguments} is its raw JSON text. */
-  record Call(String id, String name, String arguments) {}
+  /**
+   * A call as the model wrote it: {@code arguments} is its raw JSON text. A call the model wrote
+   * wrongly (a bare or malformed {@code <tool_call>}, an unknown function, a call cut by the length
+   * limit, …) has {@code error} (the parse error's kind, e.g. {@code malformed_json}) and {@code
+   * detail} (what the model is told); it is answered with that error, not run.
+   */
+  record Call(String id, String name, String arguments, String error, String detail) {
+    public Call(String id, String name, String arguments) {
+      this(id, name, arguments, null, null);
+    }
+  }
 
   record Usage(long promptTokens, long completionTokens) {}
 
@@ -40,7 +49,8 @@ public sealed interface EventData {
       String finishReason,
       Usage usage,
       long durationMs,
-      String server)
+      String server,
+      int[] tokenIds)
       implements EventData {
     public EventType type() {
       return EventType.MODEL_COMPLETED;
@@ -53,12 +63,30 @@ public sealed interface EventData {
     }
   }
 
-  /** {@code result} is the exact text the model is shown; {@code error} is set when the call failed. */
+  /**
+   * {@code result} is the exact text the model is shown (cut to the job's budget, with a note, when
+   * it was longer), followed by {@code note} when there is one (the loop's nudge when the model
+   * repeats itself); {@code error} is set when the call failed.
+   */
   record ToolCompleted(
-      int round, int index, String callId, String name, boolean ok, String result, String error, long durationMs)
+      int round, int index, String callId, String name, boolean ok, String result, String error, long durationMs,
+      String note)
       implements EventData {
     public EventType type() {
       return EventType.TOOL_COMPLETED;
+    }
+
+    /** The text the model is shown. */
+    public String shown() {
+      return note == null ? result : result + "\n\n" + note;
+    }
+  }
+
+  /** A compaction of the context (policy {@code compact}): the oldest tool results were collapsed. */
+  record ContextCompacted(int round, int tokensBefore, int tokensAfter, int firstRound, int lastRound, int roundsCollapsed)
+      implements EventData {
+    public EventType type() {
+      return EventType.CONTEXT_COMPACTED;
     }
   }
 

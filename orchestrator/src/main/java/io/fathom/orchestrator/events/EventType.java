@@ -15,6 +15,7 @@ public enum EventType {
   TOOL_CALLED("tool.called"),
   TOOL_COMPLETED("tool.completed"),
   ROUND_COMPLETED("round.completed"),
+  CONTEXT_COMPACTED("context.compacted"),
   JOB_COMPLETED("job.completed"),
   JOB_FAILED("job.failed"),
   JOB_CANCELLED("job.cancelled");

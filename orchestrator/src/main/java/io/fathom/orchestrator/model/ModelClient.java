@@ -56,6 +56,19 @@ public class ModelClient {
    * ModelUnavailableException} once every attempt failed.
    */
   public Mono<ModelReply> complete(int affinity, Function<String, byte[]> body) {
+    return withFailover(affinity, (server, model) -> call(server, body.apply(model)));
+  }
+
+  /**
+   * One round against a server that takes token prompts: {@code body} makes the {@code
+   * /completions} request (prompt as token ids, {@code return_token_ids}) for a model name. The
+   * reply must carry the generated ids ({@code choices[0].token_ids}, vLLM's extension).
+   */
+  public Mono<TokenReply> completeTokens(int affinity, Function<String, byte[]> body) {
+    return withFailover(affinity, (server, model) -> callTokens(server, body.apply(model)));
+  }
+
+  private <T> Mono<T> withFailover(int affinity, java.util.function.BiFunction<String, String, Mono<T>> call) {
     if (servers.isEmpty()) {
       return Mono.error(
           new ModelUnavailableException(
@@ -65,7 +78,7 @@ public class ModelClient {
     return Mono.defer(
             () -> {
               String server = servers.get(Math.floorMod(affinity + attempt.getAndIncrement(), servers.size()));
-              return modelName(server).flatMap(model -> call(server, body.apply(model)));
+              return modelName(server).flatMap(model -> call.apply(server, model));
             })
         .retryWhen(
             Retry.backoff(Math.max(0, settings.maxAttempts() - 1), settings.backoff())
@@ -99,6 +112,52 @@ public class ModelClient {
             })
         .timeout(settings.timeout())
         .flatMap(r -> toReply(server, r, (System.nanoTime() - start) / 1_000_000));
+  }
+
+  private Mono<TokenReply> callTokens(String server, byte[] body) {
+    long start = System.nanoTime();
+    return web.post()
+        .uri(server + "/completions")
+        .contentType(MediaType.APPLICATION_JSON)
+        .bodyValue(body)
+        .exchangeToMono(
+            response -> {
+              int status = response.statusCode().value();
+              if (status >= 400) {
+                return response
+                    .bodyToMono(String.class)
+                    .defaultIfEmpty("")
+                    .flatMap(text -> Mono.error(new ServerAnswer(server, status, text)));
+              }
+              return response.bodyToMono(JsonNode.class);
+            })
+        .timeout(settings.timeout())
+        .flatMap(r -> toTokenReply(server, r, (System.nanoTime() - start) / 1_000_000));
+  }
+
+  private static Mono<TokenReply> toTokenReply(String server, JsonNode r, long ms) {
+    JsonNode choice = r.path("choices").path(0);
+    JsonNode ids = choice.path("token_ids");
+    if (!ids.isArray()) {
+      return Mono.error(new BadResponse(server + " answered without choices[0].token_ids: it must support return_token_ids"));
+    }
+    int[] tokens = new int[ids.size()];
+    for (int i = 0; i < tokens.length; i++) {
+      JsonNode id = ids.get(i);
+      if (!id.isIntegralNumber() || id.asLong() < 0 || id.asLong() > Integer.MAX_VALUE) {
+        return Mono.error(new BadResponse(server + " answered choices[0].token_ids[" + i + "] = " + id + ", not a token id"));
+      }
+      tokens[i] = id.asInt();
+    }
+    JsonNode usage = r.path("usage");
+    return Mono.just(
+        new TokenReply(
+            tokens,
+            choice.path("finish_reason").asString("stop"),
+            new Usage(usage.path("prompt_tokens").asInt(0), usage.path("completion_tokens").asInt(tokens.length),
+                usage.path("prompt_tokens").asInt(0) + usage.path("completion_tokens").asInt(tokens.length)),
+            ms,
+            server));
   }
 
   private static Mono<ModelReply> toReply(String server, ChatCompletionResponse r, long ms) {

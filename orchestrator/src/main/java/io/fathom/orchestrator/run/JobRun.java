@@ -1,5 +1,7 @@
 package io.fathom.orchestrator.run;
 
+import io.fathom.orchestrator.config.FathomProperties;
+import io.fathom.orchestrator.context.StuckDetector;
 import io.fathom.orchestrator.events.EventData;
 import io.fathom.orchestrator.events.EventType;
 import io.fathom.orchestrator.events.JobEvent;
@@ -11,11 +13,9 @@ import io.fathom.orchestrator.jobs.JobChange;
 import io.fathom.orchestrator.jobs.JobError;
 import io.fathom.orchestrator.jobs.JobStatus;
 import io.fathom.orchestrator.model.Conversation;
-import io.fathom.orchestrator.model.ModelReply;
 import io.fathom.orchestrator.model.ModelUnavailableException;
 import io.fathom.orchestrator.tools.JobTool;
 import io.fathom.protocol.openai.ChatMessage;
-import io.fathom.protocol.openai.ToolCall;
 import io.fathom.protocol.openai.ToolSpec;
 import io.fathom.tools.ToolContext;
 import io.fathom.tools.ToolResult;
@@ -24,10 +24,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.TimeoutException;
@@ -39,6 +37,7 @@ import reactor.core.Disposables;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Schedulers;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 
@@ -60,7 +59,12 @@ final class JobRun {
   private final Fence fence;
 
   private Job job;
-  private Conversation conversation;
+  private Transcript transcript;
+  private StuckDetector stuck;
+  /** Set when the model repeated itself past the limit: the job ends after the round. */
+  private volatile StuckDetector.Verdict.Stop stopVerdict;
+  /** A compaction the round's results caused, committed with the round's end. */
+  private EventData.ContextCompacted compaction;
   private Map<String, JobTool> tools;
   private int done;
   private long promptTokens;
@@ -121,6 +125,7 @@ final class JobRun {
       }
       case CancelRequested c -> cancelled();
       case ModelUnavailableException m -> fail(new JobError(m.code(), m.getMessage()));
+      case BudgetExhausted b -> fail(new JobError(b.code(), b.getMessage()));
       case TimeoutException t ->
           fail(new JobError("deadline_exceeded", "the job ran past its deadline of " + job.spec().deadlineSeconds() + " s"));
       default -> {
@@ -140,27 +145,50 @@ final class JobRun {
         tools.values().stream()
             .map(t -> ToolSpec.function(t.tool().name(), t.tool().description(), t.tool().parameters()))
             .toList();
-    this.conversation = new Conversation(ctx.json(), specs);
+    FathomProperties.Agent agent = ctx.properties().agent();
+    this.stuck = new StuckDetector(agent.stuckRepeats(), agent.stuckErrors());
+    Mono<List<JobEvent>> stored =
+        resumed
+            ? ctx.events().ofTypes(id, List.of(EventType.MODEL_COMPLETED, EventType.TOOL_COMPLETED)).collectList()
+            : Mono.just(List.of());
+    // Building the ledger and replaying it tokenizes the conversation: not on an event loop.
+    return Mono.zip(stored, ctx.tokenizers().tokenizer())
+        .publishOn(Schedulers.boundedElastic())
+        .doOnNext(t -> {
+          List<JobEvent> events = t.getT1();
+          // A job that began on chat prompts goes on with them (its turns have no token ids).
+          boolean chatHistory =
+              events.stream()
+                  .filter(e -> e.type() == EventType.MODEL_COMPLETED)
+                  .findFirst()
+                  .map(e -> ctx.json().readValue(e.json(), EventData.ModelCompleted.class).tokenIds() == null)
+                  .orElse(false);
+          this.transcript =
+              t.getT2().isPresent() && !chatHistory
+                  ? new LedgerTranscript(t.getT2().get(), specs, loaded.spec(), agent.toolResultTokens(), ctx.model(), ctx.json(), id)
+                  : chatTranscript(loaded, specs);
+          events.forEach(this::replay);
+          endReplay();
+        })
+        .then();
+  }
+
+  private ChatTranscript chatTranscript(Job loaded, List<ToolSpec> specs) {
+    Conversation conversation = new Conversation(ctx.json(), specs);
     if (loaded.spec().system() != null) {
       conversation.add(ChatMessage.system(loaded.spec().system()));
     }
     conversation.add(ChatMessage.user(loaded.spec().task()));
-    if (!resumed) {
-      return Mono.empty();
-    }
-    return ctx.events()
-        .ofTypes(id, List.of(EventType.MODEL_COMPLETED, EventType.TOOL_COMPLETED))
-        .doOnNext(this::replay)
-        .then(Mono.fromRunnable(this::endReplay));
+    return new ChatTranscript(conversation, ctx.model(), loaded.spec().sampling(), id.hashCode());
   }
 
   private void replay(JobEvent event) {
     if (event.type() == EventType.MODEL_COMPLETED) {
       endReplay();
       EventData.ModelCompleted m = ctx.json().readValue(event.json(), EventData.ModelCompleted.class);
-      List<EventData.Call> calls = m.toolCalls() == null ? List.of() : m.toolCalls();
-      conversation.add(assistantMessage(m.content(), calls));
-      pending = new Pending(m.round(), calls, new TreeMap<>(), System.nanoTime());
+      Turn turn = transcript.replayed(m);
+      transcript.addTurn(m.round(), turn);
+      pending = new Pending(m.round(), turn.calls(), new TreeMap<>(), System.nanoTime());
     } else if (pending != null) {
       EventData.ToolCompleted t = ctx.json().readValue(event.json(), EventData.ToolCompleted.class);
       pending.results().put(t.index(), t);
@@ -170,7 +198,7 @@ final class JobRun {
   /** Adds a replayed round's tool results when the round was finished. */
   private void endReplay() {
     if (pending != null && pending.round() <= done) {
-      addToolMessages(pending.calls(), pending.results());
+      addToolMessages(pending.round(), pending.calls(), pending.results(), true);
       pending = null;
     }
   }
@@ -215,15 +243,22 @@ final class JobRun {
     if (r > job.spec().maxRounds()) {
       return fail(new JobError("max_rounds", "the model did not answer within max_rounds = " + job.spec().maxRounds()));
     }
+    if (stopVerdict != null) {
+      return fail(new JobError("stuck", stopVerdict.reason()));
+    }
+    Long maxGenerated = job.spec().maxGeneratedTokens();
+    if (maxGenerated != null && completionTokens >= maxGenerated) {
+      return fail(new JobError("generated_tokens_exhausted",
+          "the model generated " + completionTokens + " tokens; the job's max_generated_tokens is " + maxGenerated));
+    }
+    long generatedLeft = maxGenerated == null ? Long.MAX_VALUE : maxGenerated - completionTokens;
     long start = System.nanoTime();
     toolNanos = 0;
     Mono<Void> started = announced == r ? Mono.empty() : commit(JobChange.NONE, List.of(new EventData.RoundStarted(r)));
-    Mono<ModelReply> model =
+    Mono<Turn> model =
         Mono.defer(() -> {
           long modelStart = System.nanoTime();
-          return ctx.model()
-              .complete(id.hashCode(), m -> conversation.requestBody(m, job.spec().sampling()))
-              .doOnSuccess(reply -> modelNanos = System.nanoTime() - modelStart);
+          return transcript.generate(r, generatedLeft).doOnSuccess(turn -> modelNanos = System.nanoTime() - modelStart);
         });
     // The previous round's closing commit runs alongside this model call; the model's answer is
     // committed only after it (write() waits for it), and its failure cancels the call.
@@ -233,16 +268,16 @@ final class JobRun {
         .flatMap(reply -> onReply(r, reply, start));
   }
 
-  private Mono<Void> onReply(int r, ModelReply reply, long start) {
-    List<EventData.Call> calls = normalise(r, reply.toolCalls());
-    EventData.Usage usage = new EventData.Usage(reply.usage().promptTokens(), reply.usage().completionTokens());
+  private Mono<Void> onReply(int r, Turn reply, long start) {
+    List<EventData.Call> calls = reply.calls();
+    EventData.Usage usage = new EventData.Usage(reply.promptTokens(), reply.completionTokens());
     EventData.ModelCompleted model =
         new EventData.ModelCompleted(
             r, reply.content(), reply.reasoning(), calls.isEmpty() ? null : calls, reply.finishReason(), usage,
-            reply.durationMs(), reply.server());
-    long prompt = reply.usage().promptTokens();
-    long completion = reply.usage().completionTokens();
-    if (calls.isEmpty()) {
+            reply.durationMs(), reply.server(), reply.tokenIds());
+    long prompt = reply.promptTokens();
+    long completion = reply.completionTokens();
+    if (reply.isAnswer()) {
       promptTokens += prompt;
       completionTokens += completion;
       JobChange.RoundCost cost = new JobChange.RoundCost(r, prompt, completion, 0, reply.durationMs(), 0);
@@ -272,7 +307,7 @@ final class JobRun {
     Map<Integer, Mono<ToolResult>> early = new TreeMap<>();
     Disposable.Composite running = startIdempotentCalls(calls, early);
     return commit(JobChange.usage(prompt, completion), events)
-        .then(Mono.fromRunnable(() -> conversation.add(assistantMessage(reply.content(), calls))))
+        .then(Mono.fromRunnable(() -> transcript.addTurn(r, reply)))
         .then(Mono.defer(() -> runCalls(r, calls, new TreeMap<>(), false, early)))
         .doFinally(signal -> running.dispose()) // a no-op unless the round ended early
         .then(Mono.defer(() -> roundDone(r, prompt, completion, reply.durationMs(), calls.size(), start, (System.nanoTime() - toolsStart) / 1_000_000)));
@@ -285,8 +320,14 @@ final class JobRun {
       events.add(lastCompletion);
       lastCompletion = null;
     }
+    if (compaction != null) {
+      events.add(compaction);
+      compaction = null;
+    }
     events.add(new EventData.RoundCompleted(r, (System.nanoTime() - start) / 1_000_000));
-    announceRound(r + 1, events);
+    if (stopVerdict == null) {
+      announceRound(r + 1, events);
+    }
     Mono<Void> closing = commit(JobChange.roundDone(cost), events).cache();
     // Start the closing commit now and let the next model call run alongside it.
     closing.subscribe(null, e -> {});
@@ -305,29 +346,6 @@ final class JobRun {
     return pendingCommit;
   }
 
-  /** Gives every call an id unique within the round; keeps the model's ids when they are. */
-  private static List<EventData.Call> normalise(int r, List<ToolCall> calls) {
-    List<EventData.Call> out = new ArrayList<>(calls.size());
-    Set<String> seen = new HashSet<>();
-    for (int i = 0; i < calls.size(); i++) {
-      ToolCall c = calls.get(i);
-      String callId = c.id();
-      if (callId == null || callId.isBlank() || !seen.add(callId)) {
-        callId = "call_" + r + "_" + i;
-        seen.add(callId);
-      }
-      String name = c.function() == null || c.function().name() == null ? "" : c.function().name();
-      String args = c.function() == null || c.function().arguments() == null ? "" : c.function().arguments();
-      out.add(new EventData.Call(callId, name, args));
-    }
-    return out;
-  }
-
-  private static ChatMessage assistantMessage(String content, List<EventData.Call> calls) {
-    List<ToolCall> toolCalls = calls.stream().map(c -> ToolCall.function(c.id(), c.name(), c.arguments())).toList();
-    return ChatMessage.assistant(content == null ? "" : content, toolCalls);
-  }
-
   /**
    * Starts the calls of idempotent tools (up to the tool concurrency), putting their coming
    * results in {@code early} for {@link #runCall}. Disposing the result cancels those still
@@ -338,7 +356,7 @@ final class JobRun {
     int limit = Math.max(1, ctx.properties().toolConcurrency());
     for (int i = 0; i < calls.size() && early.size() < limit; i++) {
       JobTool tool = tools.get(calls.get(i).name());
-      if (tool != null && tool.tool().idempotent()) {
+      if (tool != null && tool.tool().idempotent() && calls.get(i).error() == null) {
         Sinks.One<ToolResult> result = Sinks.one();
         running.add(timedInvoke(tool, calls.get(i)).subscribe(result::tryEmitValue, result::tryEmitError, result::tryEmitEmpty));
         early.put(i, result.asMono());
@@ -359,15 +377,31 @@ final class JobRun {
         .filter(i -> !results.containsKey(i))
         .flatMap(i -> runCall(r, i, calls.get(i), afterCrash, remaining, early.get(i)), Math.max(1, ctx.properties().toolConcurrency()))
         .doOnNext(t -> results.put(t.index(), t))
-        .then(Mono.fromRunnable(() -> addToolMessages(calls, results)));
+        .then(Mono.fromRunnable(() -> addToolMessages(r, calls, results, false)));
   }
 
-  private void addToolMessages(List<EventData.Call> calls, Map<Integer, EventData.ToolCompleted> results) {
-    results.values().stream()
-        .sorted(Comparator.comparingInt(EventData.ToolCompleted::index))
-        .forEach(t -> conversation.add(ChatMessage.tool(t.callId(), t.name(), t.result())));
+  /**
+   * Adds the round's results to the transcript in call order (a compaction they cause is committed
+   * with the round's end); replayed results also rebuild the stuck detector's memory.
+   */
+  private void addToolMessages(int r, List<EventData.Call> calls, Map<Integer, EventData.ToolCompleted> results, boolean replaying) {
     if (results.size() != calls.size()) {
       throw new IllegalStateException("round has " + calls.size() + " calls but " + results.size() + " results");
+    }
+    List<EventData.ToolCompleted> ordered =
+        results.values().stream().sorted(Comparator.comparingInt(EventData.ToolCompleted::index)).toList();
+    if (replaying) {
+      for (EventData.ToolCompleted t : ordered) {
+        observe(calls.get(t.index()), t.result(), !t.ok());
+      }
+    }
+    transcript.addResults(r, calls, ordered).ifPresent(c -> compaction = replaying ? null : c);
+  }
+
+  /** Tells the stuck detector about a call's result; the verdict is acted on by the caller. */
+  private StuckDetector.Verdict observe(EventData.Call call, String result, boolean error) {
+    synchronized (stuck) {
+      return stuck.observe(new StuckDetector.Observation(call.name(), call.arguments(), result, error));
     }
   }
 
@@ -380,7 +414,9 @@ final class JobRun {
     long start = System.nanoTime();
     JobTool tool = tools.get(call.name());
     Mono<ToolResult> result;
-    if (started != null) {
+    if (call.error() != null) {
+      result = Mono.just(ToolResult.failure(call.error(), call.detail()));
+    } else if (started != null) {
       result = started;
     } else if (tool == null) {
       result = Mono.just(ToolResult.failure("unknown_tool", "there is no tool named '" + call.name() + "'; available: " + String.join(", ", tools.keySet())));
@@ -398,10 +434,18 @@ final class JobRun {
         .onErrorResume(e -> Mono.just(ToolResult.failure("tool_error", String.valueOf(e.getMessage()))))
         .flatMap(
             res -> {
+              boolean ok = res instanceof ToolResult.Success;
+              String shown = transcript.capResult(res.text());
+              String note = null;
+              switch (observe(call, shown, !ok)) {
+                case StuckDetector.Verdict.Nudge n -> note = n.note();
+                case StuckDetector.Verdict.Stop s -> stopVerdict = s;
+                case StuckDetector.Verdict.Continue c -> {}
+              }
               EventData.ToolCompleted done =
                   new EventData.ToolCompleted(
-                      r, index, call.id(), call.name(), res instanceof ToolResult.Success, res.text(),
-                      res instanceof ToolResult.Failure f ? f.code() : null, (System.nanoTime() - start) / 1_000_000);
+                      r, index, call.id(), call.name(), ok, shown, res instanceof ToolResult.Failure f ? f.code() : null,
+                      (System.nanoTime() - start) / 1_000_000, note);
               if (remaining.decrementAndGet() == 0) {
                 lastCompletion = done;
                 return Mono.just(done);

@@ -5,6 +5,7 @@ import io.fathom.orchestrator.events.EventLog;
 import io.fathom.orchestrator.jobs.JobStore;
 import io.fathom.orchestrator.jobs.JobWriter;
 import io.fathom.orchestrator.model.ModelClient;
+import io.fathom.orchestrator.model.TokenizerSource;
 import io.fathom.orchestrator.tools.ToolCatalog;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.json.JsonMapper;
@@ -16,6 +17,7 @@ public record RunContext(
     JobWriter writer,
     EventLog events,
     ModelClient model,
+    TokenizerSource tokenizers,
     ToolCatalog tools,
     JsonMapper json,
     FathomProperties properties,

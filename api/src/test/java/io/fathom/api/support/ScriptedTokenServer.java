@@ -1,0 +1,137 @@
+package io.fathom.api.support;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.fathom.orchestrator.context.TestTokenizer;
+import io.fathom.protocol.tokenizer.HfTokenizer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.function.Function;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * A model server that takes token prompts, as Fathom's worker and vLLM do: {@code POST
+ * /v1/completions} with {@code prompt} as token ids answers {@code choices[0].token_ids}; it
+ * serves its {@code tokenizer.json} at {@code /v1/fathom/tokenizer.json}. A script maps the
+ * decoded prompt to the output text, which is encoded (the stop token added when the output
+ * "stopped"). Every request body is kept, by {@code session_id}.
+ */
+public final class ScriptedTokenServer implements AutoCloseable {
+
+  /** What the model "generates": text, and "stop" (the stop token follows) or "length". */
+  public record Output(String text, String finishReason) {
+    public static Output stop(String text) {
+      return new Output(text, "stop");
+    }
+  }
+
+  private final HttpServer server;
+  private final JsonMapper json = JsonMapper.builder().build();
+  private final String tokenizerJson;
+  private final HfTokenizer tokenizer;
+  private final int stopId;
+  private final Function<String, Output> script;
+  private final Map<String, List<JsonNode>> requests = new ConcurrentHashMap<>();
+
+  public ScriptedTokenServer(List<String> words, Function<String, Output> script) throws IOException {
+    this.tokenizerJson = TestTokenizer.json(TestTokenizer.Style.METASPACE_FIRST, words);
+    this.tokenizer = TestTokenizer.build(words);
+    this.stopId = tokenizer.tokenToId("<|im_end|>").orElseThrow();
+    this.script = script;
+    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 1024);
+    server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+    server.createContext("/v1/models", ex -> send(ex, 200, "{\"object\":\"list\",\"data\":[{\"id\":\"scripted-tokens\",\"object\":\"model\"}]}"));
+    server.createContext("/v1/fathom/tokenizer.json", ex -> send(ex, 200, tokenizerJson));
+    server.createContext("/v1/completions", this::complete);
+    server.start();
+  }
+
+  public String baseUrl() {
+    return "http://127.0.0.1:" + server.getAddress().getPort() + "/v1";
+  }
+
+  public HfTokenizer tokenizer() {
+    return tokenizer;
+  }
+
+  /** The request bodies of a job (its session), in order. */
+  public List<JsonNode> requests(String session) {
+    return List.copyOf(requests.getOrDefault(session, List.of()));
+  }
+
+  /** A request's prompt ids. */
+  public static int[] prompt(JsonNode request) {
+    JsonNode p = request.path("prompt");
+    int[] ids = new int[p.size()];
+    for (int i = 0; i < ids.length; i++) {
+      ids[i] = p.get(i).asInt();
+    }
+    return ids;
+  }
+
+  /** The task: the text of the first user turn. */
+  public static String task(String prompt) {
+    int start = prompt.indexOf("<|im_start|>user\n") + "<|im_start|>user\n".length();
+    return prompt.substring(start, prompt.indexOf("<|im_end|>", start));
+  }
+
+  /** How many tool results the prompt holds. */
+  public static int toolResults(String prompt) {
+    int n = 0;
+    for (int i = prompt.indexOf("<tool_response>"); i >= 0; i = prompt.indexOf("<tool_response>", i + 1)) {
+      n++;
+    }
+    return n;
+  }
+
+  private void complete(HttpExchange ex) throws IOException {
+    JsonNode body = json.readTree(ex.getRequestBody().readAllBytes());
+    requests.computeIfAbsent(body.path("session_id").asString(""), k -> java.util.Collections.synchronizedList(new ArrayList<>())).add(body);
+    int[] prompt = prompt(body);
+    Output out = script.apply(tokenizer.decode(prompt, false));
+    int[] generated = tokenizer.encode(out.text());
+    ObjectNode response = json.createObjectNode();
+    response.put("id", "cmpl-1");
+    response.put("object", "text_completion");
+    ObjectNode choice = response.putArray("choices").addObject();
+    choice.put("index", 0);
+    choice.put("text", out.text());
+    ArrayNode ids = choice.putArray("token_ids");
+    for (int id : generated) {
+      ids.add(id);
+    }
+    if (out.finishReason().equals("stop")) {
+      ids.add(stopId);
+    }
+    choice.put("finish_reason", out.finishReason());
+    ObjectNode usage = response.putObject("usage");
+    usage.put("prompt_tokens", prompt.length);
+    usage.put("completion_tokens", ids.size());
+    usage.put("total_tokens", prompt.length + ids.size());
+    send(ex, 200, response.toString());
+  }
+
+  private static void send(HttpExchange ex, int status, String body) throws IOException {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    ex.getResponseHeaders().set("Content-Type", "application/json");
+    ex.sendResponseHeaders(status, bytes.length);
+    try (OutputStream out = ex.getResponseBody()) {
+      out.write(bytes);
+    }
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+  }
+}

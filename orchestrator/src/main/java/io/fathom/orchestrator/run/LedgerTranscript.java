@@ -1,0 +1,158 @@
+package io.fathom.orchestrator.run;
+
+import io.fathom.orchestrator.context.CollapseState;
+import io.fathom.orchestrator.context.ContextPolicy;
+import io.fathom.orchestrator.context.ContextView;
+import io.fathom.orchestrator.context.Ledger;
+import io.fathom.orchestrator.context.ToolResultCap;
+import io.fathom.orchestrator.events.EventData;
+import io.fathom.orchestrator.jobs.JobSpec;
+import io.fathom.orchestrator.model.ModelClient;
+import io.fathom.orchestrator.model.TokenReply;
+import io.fathom.protocol.chat.NanbeigeOutputParser;
+import io.fathom.protocol.chat.ParseEvent;
+import io.fathom.protocol.chat.ParsedTurn;
+import io.fathom.protocol.template.NanbeigeChatRenderer;
+import io.fathom.protocol.tokenizer.HfTokenizer;
+import io.fathom.protocol.openai.ToolSpec;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The token-exact ledger ({@link Ledger}) sent as token ids to a server that takes token prompts
+ * ({@code /completions}, {@code session_id} = the job, {@code return_token_ids}). Each round
+ * appends the ids the model generated, exactly, and the encoded tool-response turn; the job's
+ * context policy decides what part of the ledger is sent. The generated text is parsed here
+ * (reasoning, content, {@code <tool_call>} blocks); every quirk becomes a call that carries its
+ * parse error, answered to the model as a tool error.
+ */
+final class LedgerTranscript implements Transcript {
+
+  private final Ledger ledger;
+  private final ContextPolicy policy;
+  private final ToolResultCap cap;
+  private final JobSpec spec;
+  private final ModelClient model;
+  private final JsonMapper json;
+  private final UUID jobId;
+  private final Set<String> toolNames;
+  private CollapseState state = CollapseState.NONE;
+  private ContextView view;
+
+  LedgerTranscript(
+      HfTokenizer tokenizer, List<ToolSpec> tools, JobSpec spec, int toolResultTokens, ModelClient model, JsonMapper json,
+      UUID jobId) {
+    this.ledger = Ledger.start(new NanbeigeChatRenderer(), tokenizer, spec.system(), tools, spec.task());
+    this.policy = ContextPolicy.parse(spec.contextPolicySpec());
+    this.cap = new ToolResultCap(tokenizer, spec.maxToolResultTokens() == null ? toolResultTokens : spec.maxToolResultTokens());
+    this.spec = spec;
+    this.model = model;
+    this.json = json;
+    this.jobId = jobId;
+    this.toolNames = Set.copyOf(tools.stream().map(t -> t.function().name()).toList());
+    this.view = policy.apply(ledger, state);
+  }
+
+  @Override
+  public Mono<Turn> generate(int round, long generatedLeft) {
+    int prompt = view.tokens();
+    int room = spec.contextTokens() - prompt;
+    if (room <= 0) {
+      return Mono.error(new BudgetExhausted("context_exhausted",
+          "the context holds " + prompt + " tokens, the job's max_context_tokens is " + spec.contextTokens()
+              + " (context policy " + policy.spec() + ")"));
+    }
+    long maxTokens = Math.min(room, generatedLeft);
+    if (spec.sampling().maxTokens() != null) {
+      maxTokens = Math.min(maxTokens, spec.sampling().maxTokens());
+    }
+    int[] ids = view.requestIds().toArray();
+    long max = maxTokens;
+    return model.completeTokens(jobId.hashCode(), m -> body(m, ids, max)).map(reply -> toTurn(round, reply));
+  }
+
+  private byte[] body(String modelName, int[] ids, long maxTokens) {
+    StringBuilder b = new StringBuilder(ids.length * 7 + 256);
+    b.append("{\"model\":").append(json.writeValueAsString(modelName)).append(",\"prompt\":[");
+    for (int i = 0; i < ids.length; i++) {
+      b.append(i == 0 ? "" : ",").append(ids[i]);
+    }
+    b.append("],\"max_tokens\":").append(maxTokens);
+    if (spec.sampling().temperature() != null) {
+      b.append(",\"temperature\":").append(spec.sampling().temperature());
+    }
+    if (spec.sampling().topP() != null) {
+      b.append(",\"top_p\":").append(spec.sampling().topP());
+    }
+    b.append(",\"stop_token_ids\":[").append(ledger.stopId()).append(']');
+    b.append(",\"session_id\":\"").append(jobId).append('"');
+    b.append(",\"return_token_ids\":true,\"skip_special_tokens\":false,\"stream\":false}");
+    return b.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  private Turn toTurn(int round, TokenReply reply) {
+    int vocab = ledger.tokenizer().vocabSize();
+    for (int id : reply.tokenIds()) {
+      if (id >= vocab) {
+        throw new IllegalStateException(reply.server() + " generated token id " + id + ", outside the vocabulary of " + vocab);
+      }
+    }
+    String text = ledger.tokenizer().decode(reply.tokenIds(), true);
+    ParsedTurn parsed = NanbeigeOutputParser.parseAll(text, reply.finishReason(), toolNames);
+    List<EventData.Call> calls = new ArrayList<>();
+    for (ParseEvent.ToolCallParsed c : parsed.toolCalls()) {
+      calls.add(new EventData.Call("call_" + round + "_" + calls.size(), c.name(), c.argumentsJson()));
+    }
+    for (ParseEvent.ParseError e : parsed.errors()) {
+      calls.add(new EventData.Call(
+          "call_" + round + "_" + calls.size(), "", e.raw(), e.kind().name().toLowerCase(Locale.ROOT),
+          e.kind().summary() + ". " + e.detail()));
+    }
+    return new Turn(
+        parsed.content(), parsed.reasoning().isEmpty() ? null : parsed.reasoning(), calls, reply.finishReason(),
+        reply.usage().promptTokens(), reply.usage().completionTokens(), reply.durationMs(), reply.server(),
+        reply.tokenIds());
+  }
+
+  @Override
+  public void addTurn(int round, Turn turn) {
+    ledger.appendAssistant(round, turn.tokenIds(), turn.finishReason() == null ? "stop" : turn.finishReason());
+  }
+
+  @Override
+  public Optional<EventData.ContextCompacted> addResults(
+      int round, List<EventData.Call> calls, List<EventData.ToolCompleted> results) {
+    ledger.appendToolResponses(round, results.stream().map(EventData.ToolCompleted::shown).toList());
+    view = policy.apply(ledger, state);
+    state = view.state();
+    return view.compaction()
+        .map(c -> new EventData.ContextCompacted(round, c.tokensBefore(), c.tokensAfter(), c.firstRound(), c.lastRound(), c.roundsCollapsed()));
+  }
+
+  @Override
+  public String capResult(String text) {
+    return cap.apply(text).text();
+  }
+
+  @Override
+  public Turn replayed(EventData.ModelCompleted m) {
+    if (m.tokenIds() == null) {
+      throw new IllegalStateException("round " + m.round() + " was stored without token ids (a chat-prompt job); it cannot continue on token prompts");
+    }
+    return new Turn(
+        m.content(), m.reasoning(), m.toolCalls() == null ? List.of() : m.toolCalls(), m.finishReason(),
+        m.usage().promptTokens(), m.usage().completionTokens(), m.durationMs(), m.server(), m.tokenIds());
+  }
+
+  /** The ids the next request sends (for tests and the trajectory). */
+  int[] requestIds() {
+    return view.requestIds().toArray();
+  }
+}

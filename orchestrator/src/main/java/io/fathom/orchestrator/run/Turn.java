@@ -1,0 +1,26 @@
+package io.fathom.orchestrator.run;
+
+import io.fathom.orchestrator.events.EventData;
+import java.util.List;
+
+/**
+ * What the model produced in one round, as the loop acts on it and stores it: the text split into
+ * reasoning and content, the calls (those the model wrote wrongly carry their parse error), and
+ * for token prompts the generated ids exactly.
+ */
+record Turn(
+    String content,
+    String reasoning,
+    List<EventData.Call> calls,
+    String finishReason,
+    long promptTokens,
+    long completionTokens,
+    long durationMs,
+    String server,
+    int[] tokenIds) {
+
+  /** A turn with no call (none valid, none broken) is the job's answer. */
+  boolean isAnswer() {
+    return calls.isEmpty();
+  }
+}
