@@ -2,18 +2,14 @@ package io.fathom.api.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fathom.api.FathomApplication;
 import io.fathom.api.support.Http;
+import io.fathom.api.support.Replicas;
 import io.fathom.api.support.ScriptedModelServer;
 import io.fathom.api.support.WebhookServer;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.io.File;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -32,14 +28,12 @@ import tools.jackson.databind.JsonNode;
 class ReplicaFailoverTest {
 
   private static final String KEY = "failover-key-0123456789";
-  private final List<Process> processes = new ArrayList<>();
+  private final Replicas replicas = new Replicas(KEY);
   private final List<AutoCloseable> closeables = new ArrayList<>();
 
   @AfterEach
   void cleanUp() throws Exception {
-    for (Process p : processes) {
-      p.destroyForcibly().waitFor();
-    }
+    replicas.close();
     for (AutoCloseable c : closeables.reversed()) {
       c.close();
     }
@@ -64,8 +58,8 @@ class ReplicaFailoverTest {
             "FATHOM_LEASE_TTL", "3s",
             "FATHOM_POLL_INTERVAL", "200ms");
 
-    Http a = start("A", dir, env);
-    Http b = start("B", dir, env);
+    Http a = replicas.start("A", dir, env);
+    Http b = replicas.start("B", dir, env);
     Http.Response def =
         a.post(
             "/v1/functions",
@@ -85,9 +79,7 @@ class ReplicaFailoverTest {
     String survivorName = runner.equals("A") ? "B" : "A";
     Http survivor = runner.equals("A") ? b : a;
     CompletableFuture<List<Http.Sse>> live = runner.equals("A") ? liveOnB : liveOnA;
-    Process victim = processes.get(runner.equals("A") ? 0 : 1);
-    victim.destroyForcibly(); // SIGKILL
-    victim.waitFor();
+    replicas.kill(runner.equals("A") ? 0 : 1); // SIGKILL
 
     JsonNode job = survivor.awaitJob(id, Duration.ofSeconds(90), j -> j.path("finished_at").isString());
     assertThat(job.path("status").asString()).as(job.toString()).isEqualTo("completed");
@@ -134,50 +126,5 @@ class ReplicaFailoverTest {
     return results < target
         ? ScriptedModelServer.toolCall("tick_" + results, "tick", "{\"n\": " + results + "}")
         : ScriptedModelServer.answer("counted to " + target);
-  }
-
-  private Http start(String name, Path dir, Map<String, String> env) throws IOException {
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    String java = ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java");
-    ProcessBuilder pb =
-        new ProcessBuilder(
-            java, "--enable-native-access=ALL-UNNAMED", "-Xmx512m", "-cp", System.getProperty("java.class.path"),
-            FathomApplication.class.getName());
-    pb.environment().putAll(env);
-    pb.environment().put("FATHOM_PORT", Integer.toString(port));
-    pb.environment().put("FATHOM_INSTANCE_ID", name);
-    pb.environment().put("FATHOM_DATA_DIR", dir.resolve(name).toString());
-    File log = new File("target/replica-" + name + ".log");
-    pb.redirectErrorStream(true).redirectOutput(log);
-    Process p = pb.start();
-    processes.add(p);
-    Http http = new Http("http://127.0.0.1:" + port, KEY);
-    Instant end = Instant.now().plusSeconds(90);
-    while (Instant.now().isBefore(end)) {
-      if (!p.isAlive()) {
-        throw new AssertionError("replica " + name + " exited; see " + log.getAbsolutePath());
-      }
-      try {
-        if (http.get("/health").status() == 200) {
-          return http;
-        }
-      } catch (RuntimeException notYet) {
-        // not listening yet
-      }
-      sleep(200);
-    }
-    throw new AssertionError("replica " + name + " did not start; see " + log.getAbsolutePath());
-  }
-
-  private static void sleep(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
   }
 }

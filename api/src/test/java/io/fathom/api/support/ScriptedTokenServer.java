@@ -42,6 +42,7 @@ public final class ScriptedTokenServer implements AutoCloseable {
   private final int stopId;
   private final Function<String, Output> script;
   private final Map<String, List<JsonNode>> requests = new ConcurrentHashMap<>();
+  private volatile long delayMillis;
 
   public ScriptedTokenServer(List<String> words, Function<String, Output> script) throws IOException {
     this.tokenizerJson = TestTokenizer.json(TestTokenizer.Style.METASPACE_FIRST, words);
@@ -54,6 +55,11 @@ public final class ScriptedTokenServer implements AutoCloseable {
     server.createContext("/v1/fathom/tokenizer.json", ex -> send(ex, 200, tokenizerJson));
     server.createContext("/v1/completions", this::complete);
     server.start();
+  }
+
+  /** Each completion takes this long. */
+  public void delay(long millis) {
+    this.delayMillis = millis;
   }
 
   public String baseUrl() {
@@ -98,6 +104,13 @@ public final class ScriptedTokenServer implements AutoCloseable {
     JsonNode body = json.readTree(ex.getRequestBody().readAllBytes());
     requests.computeIfAbsent(body.path("session_id").asString(""), k -> java.util.Collections.synchronizedList(new ArrayList<>())).add(body);
     int[] prompt = prompt(body);
+    if (delayMillis > 0) {
+      try {
+        Thread.sleep(delayMillis);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     Output out = script.apply(tokenizer.decode(prompt, false));
     int[] generated = tokenizer.encode(out.text());
     ObjectNode response = json.createObjectNode();
