@@ -3,6 +3,7 @@ package io.fathom.api.bench;
 import io.fathom.api.FathomApplication;
 import io.fathom.api.support.Http;
 import io.fathom.api.support.ScriptedModelServer;
+import io.fathom.api.support.ScriptedTokenServer;
 import io.fathom.api.support.WebhookServer;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -73,7 +74,10 @@ public final class LoadBenchmark {
     boolean idempotent = List.of(args).contains("--idempotent");
     Path data = Files.createTempDirectory("fathom-bench");
     AtomicLong conversationBytes = new AtomicLong();
-    try (ScriptedModelServer model =
+    boolean tokens = List.of(args).contains("--tokens");
+    String policy = stringArg(args, "--context-policy", null);
+    java.util.concurrent.atomic.AtomicReference<int[]> lastPrompt = new java.util.concurrent.atomic.AtomicReference<>(new int[0]);
+    try (ScriptedModelServer chat =
             ScriptedModelServer.raw(
                 body -> {
                   // Cheap on purpose: the harness shares the CPU with the service it measures.
@@ -86,20 +90,70 @@ public final class LoadBenchmark {
                   }
                   return ScriptedModelServer.answer("All " + rounds + " items were looked up; the answer is 42.");
                 });
+        ScriptedTokenServer tokenModel = tokens ? tokenServer(rounds, lastPrompt) : null;
         WebhookServer webhook = new WebhookServer(c -> result)) {
-      model.delay(latency, spread);
+      chat.delay(latency, spread);
+      if (tokenModel != null) {
+        tokenModel.delay(latency);
+      }
+      Model model =
+          tokenModel == null
+              ? new Model(chat.baseUrl(), chat::requests)
+              : new Model(tokenModel.baseUrl(), tokenModel::requestCount);
       System.out.printf(
-          "model latency %d ± %d ms per call, tool results of %d bytes, %s function; warming up, then measuring%n",
-          latency, Math.min(spread, latency), result.length(), idempotent ? "an idempotent" : "a non-idempotent");
+          "%s, model latency %d ± %d ms per call, tool results of %d bytes, %s function; warming up, then measuring%n",
+          tokens ? "token prompts" : "chat prompts", latency, Math.min(spread, latency), result.length(),
+          idempotent ? "an idempotent" : "a non-idempotent");
       // Warm-up in a first service instance (JIT, pools), then measure in a fresh one.
       int warmJobs = Math.min(jobs, 200);
-      runOnce(data.resolve("warm-up"), model, webhook, warmJobs, rounds, idempotent, new AtomicLong(), false);
-      runOnce(data.resolve("measured"), model, webhook, jobs, rounds, idempotent, conversationBytes, true);
+      runOnce(data.resolve("warm-up"), model, webhook, warmJobs, rounds, idempotent, policy, new AtomicLong(), false);
+      if (tokenModel != null) {
+        conversationBytes.set(0);
+      }
+      long storagePerJob = runOnce(data.resolve("measured"), model, webhook, jobs, rounds, idempotent, policy, conversationBytes, true);
+      if (tokenModel != null) {
+        String text = tokenModel.tokenizer().decode(lastPrompt.get(), false);
+        int textBytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        System.out.printf("conversation        %d tokens, %d bytes of text (the last prompt)%n", lastPrompt.get().length, textBytes);
+        System.out.printf("storage / conversation  %.2fx%n", (double) storagePerJob / textBytes);
+      }
     }
   }
 
-  private static void runOnce(
-      Path data, ScriptedModelServer model, WebhookServer webhook, int jobs, int rounds, boolean idempotent,
+  /** The model server in use: its base URL and how many completions it answered. */
+  private record Model(String baseUrl, java.util.function.IntSupplier requests) {}
+
+  /** A token-prompt server that counts rounds by the turns in the prompt ids (no decoding: cheap). */
+  private static ScriptedTokenServer tokenServer(int rounds, java.util.concurrent.atomic.AtomicReference<int[]> lastPrompt)
+      throws java.io.IOException {
+    List<String> words = List.of("lookup", "item", "look", "this", "up", "with", "tool", "and", "then", "check", "result",
+        "carefully", "before", "answering", "should", "river", "ocean", "depth", "survey", "sonar", "trench", "current",
+        "salinity", "pressure", "station", "title", "Result", "snippet", "results", "end");
+    int[] imStart = new int[1];
+    ScriptedTokenServer[] holder = new ScriptedTokenServer[1];
+    holder[0] =
+        ScriptedTokenServer.ofIds(
+            words,
+            prompt -> {
+              int starts = 0;
+              for (int id : prompt) {
+                starts += id == imStart[0] ? 1 : 0;
+              }
+              int results = (starts - 3) / 2; // system, user, the generation prompt; two turns a round
+              if (prompt.length > lastPrompt.get().length) {
+                lastPrompt.set(prompt);
+              }
+              return results < rounds
+                  ? ScriptedTokenServer.Output.stop("<think>\n" + THOUGHT.strip() + "\n</think>\n\n<tool_call>\n{\"name\": \"lookup\", \"arguments\": {\"q\": \"item " + results + "\"}}\n</tool_call>")
+                  : ScriptedTokenServer.Output.stop("All " + rounds + " items were looked up; the answer is 42.");
+            });
+    imStart[0] = holder[0].tokenizer().tokenToId("<|im_start|>").orElseThrow();
+    return holder[0];
+  }
+
+  /** Runs the jobs on a fresh service instance; returns the bytes stored per job (0 when not reporting). */
+  private static long runOnce(
+      Path data, Model model, WebhookServer webhook, int jobs, int rounds, boolean idempotent, String policy,
       AtomicLong conversationBytes, boolean report) throws Exception {
     ConfigurableApplicationContext app =
         SpringApplication.run(
@@ -116,19 +170,20 @@ public final class LoadBenchmark {
             "--server.port=0",
             "--logging.level.io.fathom=WARN");
     try {
-      int requestsBefore = model.requests();
+      int requestsBefore = model.requests().getAsInt();
       int callsBefore = webhook.calls().size();
-      run(app, jobs, rounds, idempotent, conversationBytes, webhook, report);
+      long perJob = run(app, jobs, rounds, idempotent, policy, conversationBytes, webhook, report);
       if (report) {
-        System.out.printf("model requests %d, webhook calls %d%n", model.requests() - requestsBefore, webhook.calls().size() - callsBefore);
+        System.out.printf("model requests %d, webhook calls %d%n", model.requests().getAsInt() - requestsBefore, webhook.calls().size() - callsBefore);
       }
+      return perJob;
     } finally {
       app.close();
     }
   }
 
-  private static void run(
-      ConfigurableApplicationContext app, int jobs, int rounds, boolean idempotent, AtomicLong conversationBytes,
+  private static long run(
+      ConfigurableApplicationContext app, int jobs, int rounds, boolean idempotent, String policy, AtomicLong conversationBytes,
       WebhookServer webhook, boolean report) throws Exception {
     String base = "http://127.0.0.1:" + app.getEnvironment().getProperty("local.server.port");
     Http http = new Http(base, KEY);
@@ -137,7 +192,7 @@ public final class LoadBenchmark {
 
     long heapPeak = 0;
     long start = System.nanoTime();
-    List<String> ids = submit(base, jobs, rounds);
+    List<String> ids = submit(base, jobs, rounds, policy);
     long submitted = System.nanoTime();
     int done = 0;
     while (done < ids.size()) {
@@ -147,7 +202,7 @@ public final class LoadBenchmark {
     }
     double seconds = (System.nanoTime() - start) / 1e9;
     if (!report) {
-      return;
+      return 0;
     }
     long totalRounds = (long) jobs * (rounds + 1);
     System.gc();
@@ -209,8 +264,11 @@ public final class LoadBenchmark {
     db.sql("SELECT DISTINCT left(error_message, 300) AS m FROM jobs WHERE error_message IS NOT NULL LIMIT 3")
         .map(r -> r.get("m", String.class)).all().doOnNext(m -> System.out.println("  e.g. " + m)).blockLast();
     System.out.printf("tool errors         %s%n", toolErrors);
-    System.out.printf("conversation bytes  %d (the last request's body)%n", conversationBytes.get());
-    System.out.printf("storage / conversation  %.2fx%n", (double) perJob / conversationBytes.get());
+    if (conversationBytes.get() > 0) {
+      System.out.printf("conversation bytes  %d (the last request's body)%n", conversationBytes.get());
+      System.out.printf("storage / conversation  %.2fx%n", (double) perJob / conversationBytes.get());
+    }
+    return perJob;
   }
 
   private static void printOverhead(MeterRegistry meters) {
@@ -242,7 +300,7 @@ public final class LoadBenchmark {
     return db.sql("SELECT count(*) AS c FROM jobs WHERE finished_at IS NOT NULL").map(r -> r.get("c", Long.class)).one().block().intValue();
   }
 
-  private static List<String> submit(String base, int n, int rounds) throws Exception {
+  private static List<String> submit(String base, int n, int rounds, String policy) throws Exception {
     HttpClient client = HttpClient.newHttpClient();
     Semaphore inFlight = new Semaphore(64);
     List<CompletableFuture<String>> futures = new ArrayList<>();
@@ -252,7 +310,8 @@ public final class LoadBenchmark {
           HttpRequest.newBuilder(URI.create(base + "/v1/jobs"))
               .header("Authorization", "Bearer " + KEY)
               .header("Content-Type", "application/json")
-              .POST(HttpRequest.BodyPublishers.ofString("{\"task\": \"Look up " + rounds + " items and report (job " + i + ")\", \"tools\": [\"lookup\"], \"max_rounds\": " + (rounds + 1) + "}"))
+              .POST(HttpRequest.BodyPublishers.ofString("{\"task\": \"Look up " + rounds + " items and report (job " + i + ")\", \"tools\": [\"lookup\"], \"max_rounds\": " + (rounds + 1)
+                  + (policy == null ? "" : ", \"context_policy\": \"" + policy + "\"") + "}"))
               .build();
       futures.add(
           client.sendAsync(r, HttpResponse.BodyHandlers.ofString())
@@ -269,6 +328,15 @@ public final class LoadBenchmark {
       ids.add(f.get());
     }
     return ids;
+  }
+
+  private static String stringArg(String[] args, String name, String dflt) {
+    for (int i = 0; i + 1 < args.length; i++) {
+      if (args[i].equals(name)) {
+        return args[i + 1];
+      }
+    }
+    return dflt;
   }
 
   private static int intArg(String[] args, String name, int dflt) {

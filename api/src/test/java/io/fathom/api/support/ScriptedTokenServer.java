@@ -40,15 +40,32 @@ public final class ScriptedTokenServer implements AutoCloseable {
   private final String tokenizerJson;
   private final HfTokenizer tokenizer;
   private final int stopId;
-  private final Function<String, Output> script;
+  private final Function<int[], Output> script;
   private final Map<String, List<JsonNode>> requests = new ConcurrentHashMap<>();
   private volatile long delayMillis;
+  private final java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger();
 
   public ScriptedTokenServer(List<String> words, Function<String, Output> script) throws IOException {
+    this(words, script, null, true);
+  }
+
+  /**
+   * A server whose script reads the prompt ids, not their text (cheap: for benchmarks), and keeps
+   * no request bodies.
+   */
+  public static ScriptedTokenServer ofIds(List<String> words, Function<int[], Output> script) throws IOException {
+    return new ScriptedTokenServer(words, null, script, false);
+  }
+
+  private final boolean keepRequests;
+
+  private ScriptedTokenServer(List<String> words, Function<String, Output> textScript, Function<int[], Output> idScript, boolean keepRequests)
+      throws IOException {
     this.tokenizerJson = TestTokenizer.json(TestTokenizer.Style.METASPACE_FIRST, words);
     this.tokenizer = TestTokenizer.build(words);
     this.stopId = tokenizer.tokenToId("<|im_end|>").orElseThrow();
-    this.script = script;
+    this.script = textScript != null ? ids -> textScript.apply(tokenizer.decode(ids, false)) : idScript;
+    this.keepRequests = keepRequests;
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 1024);
     server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
     server.createContext("/v1/models", ex -> send(ex, 200, "{\"object\":\"list\",\"data\":[{\"id\":\"scripted-tokens\",\"object\":\"model\"}]}"));
@@ -60,6 +77,11 @@ public final class ScriptedTokenServer implements AutoCloseable {
   /** Each completion takes this long. */
   public void delay(long millis) {
     this.delayMillis = millis;
+  }
+
+  /** How many completions were asked for. */
+  public int requestCount() {
+    return count.get();
   }
 
   public String baseUrl() {
@@ -102,7 +124,10 @@ public final class ScriptedTokenServer implements AutoCloseable {
 
   private void complete(HttpExchange ex) throws IOException {
     JsonNode body = json.readTree(ex.getRequestBody().readAllBytes());
-    requests.computeIfAbsent(body.path("session_id").asString(""), k -> java.util.Collections.synchronizedList(new ArrayList<>())).add(body);
+    count.incrementAndGet();
+    if (keepRequests) {
+      requests.computeIfAbsent(body.path("session_id").asString(""), k -> java.util.Collections.synchronizedList(new ArrayList<>())).add(body);
+    }
     int[] prompt = prompt(body);
     if (delayMillis > 0) {
       try {
@@ -111,7 +136,7 @@ public final class ScriptedTokenServer implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
-    Output out = script.apply(tokenizer.decode(prompt, false));
+    Output out = script.apply(prompt);
     int[] generated = tokenizer.encode(out.text());
     ObjectNode response = json.createObjectNode();
     response.put("id", "cmpl-1");

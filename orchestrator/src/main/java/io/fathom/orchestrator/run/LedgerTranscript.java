@@ -17,6 +17,7 @@ import io.fathom.protocol.tokenizer.HfTokenizer;
 import io.fathom.protocol.openai.ToolSpec;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -45,6 +46,10 @@ final class LedgerTranscript implements Transcript {
   private final Set<String> toolNames;
   private CollapseState state = CollapseState.NONE;
   private ContextView view;
+  /** The ids of the last request and their JSON ("1,2,3"), extended in place while the prompt only grows. */
+  private int[] sentIds = new int[0];
+  private byte[] idsJson = new byte[4096];
+  private int idsJsonLength;
 
   LedgerTranscript(
       HfTokenizer tokenizer, List<ToolSpec> tools, JobSpec spec, int toolResultTokens, ModelClient model, JsonMapper json,
@@ -78,12 +83,30 @@ final class LedgerTranscript implements Transcript {
     return model.completeTokens(jobId.hashCode(), m -> body(m, ids, max)).map(reply -> toTurn(round, reply));
   }
 
-  private byte[] body(String modelName, int[] ids, long maxTokens) {
-    StringBuilder b = new StringBuilder(ids.length * 7 + 256);
-    b.append("{\"model\":").append(json.writeValueAsString(modelName)).append(",\"prompt\":[");
-    for (int i = 0; i < ids.length; i++) {
-      b.append(i == 0 ? "" : ",").append(ids[i]);
+  /**
+   * The request body. The prompt's JSON is kept from round to round and only its new ids are
+   * written while the prompt grows by appends (always, but at a compaction or under keep_last_k),
+   * so a round's cost does not grow with the job's length beyond a byte copy.
+   */
+  private synchronized byte[] body(String modelName, int[] ids, long maxTokens) {
+    int from = 0;
+    if (ids.length >= sentIds.length && Arrays.equals(ids, 0, sentIds.length, sentIds, 0, sentIds.length)) {
+      from = sentIds.length;
+    } else {
+      idsJsonLength = 0;
     }
+    StringBuilder tail = new StringBuilder((ids.length - from) * 7);
+    for (int i = from; i < ids.length; i++) {
+      tail.append(i == 0 ? "" : ",").append(ids[i]);
+    }
+    byte[] tailBytes = tail.toString().getBytes(StandardCharsets.US_ASCII);
+    if (idsJsonLength + tailBytes.length > idsJson.length) {
+      idsJson = Arrays.copyOf(idsJson, Math.max(idsJson.length * 2, idsJsonLength + tailBytes.length));
+    }
+    System.arraycopy(tailBytes, 0, idsJson, idsJsonLength, tailBytes.length);
+    idsJsonLength += tailBytes.length;
+    sentIds = ids;
+    StringBuilder b = new StringBuilder(256);
     b.append("],\"max_tokens\":").append(maxTokens);
     if (spec.sampling().temperature() != null) {
       b.append(",\"temperature\":").append(spec.sampling().temperature());
@@ -94,7 +117,13 @@ final class LedgerTranscript implements Transcript {
     b.append(",\"stop_token_ids\":[").append(ledger.stopId()).append(']');
     b.append(",\"session_id\":\"").append(jobId).append('"');
     b.append(",\"return_token_ids\":true,\"skip_special_tokens\":false,\"stream\":false}");
-    return b.toString().getBytes(StandardCharsets.UTF_8);
+    byte[] head = ("{\"model\":" + json.writeValueAsString(modelName) + ",\"prompt\":[").getBytes(StandardCharsets.UTF_8);
+    byte[] rest = b.toString().getBytes(StandardCharsets.UTF_8);
+    byte[] out = new byte[head.length + idsJsonLength + rest.length];
+    System.arraycopy(head, 0, out, 0, head.length);
+    System.arraycopy(idsJson, 0, out, head.length, idsJsonLength);
+    System.arraycopy(rest, 0, out, head.length + idsJsonLength, rest.length);
+    return out;
   }
 
   private Turn toTurn(int round, TokenReply reply) {
