@@ -95,8 +95,14 @@ public class ModelClient {
 
   private Mono<ModelReply> call(String server, byte[] body) {
     long start = System.nanoTime();
+    return post(server, "/chat/completions", body, ChatCompletionResponse.class)
+        .flatMap(r -> toReply(server, r, (System.nanoTime() - start) / 1_000_000));
+  }
+
+  /** POSTs {@code body}; a 4xx/5xx answer is a {@link ServerAnswer} error. */
+  private <T> Mono<T> post(String server, String path, byte[] body, Class<T> type) {
     return web.post()
-        .uri(server + "/chat/completions")
+        .uri(server + path)
         .contentType(MediaType.APPLICATION_JSON)
         .bodyValue(body)
         .exchangeToMono(
@@ -106,32 +112,16 @@ public class ModelClient {
                 return response
                     .bodyToMono(String.class)
                     .defaultIfEmpty("")
-                    .flatMap(text -> Mono.error(new ServerAnswer(server, status, text)));
+                    .flatMap(text -> Mono.<T>error(new ServerAnswer(server, status, text)));
               }
-              return response.bodyToMono(ChatCompletionResponse.class);
+              return response.bodyToMono(type);
             })
-        .timeout(settings.timeout())
-        .flatMap(r -> toReply(server, r, (System.nanoTime() - start) / 1_000_000));
+        .timeout(settings.timeout());
   }
 
   private Mono<TokenReply> callTokens(String server, byte[] body) {
     long start = System.nanoTime();
-    return web.post()
-        .uri(server + "/completions")
-        .contentType(MediaType.APPLICATION_JSON)
-        .bodyValue(body)
-        .exchangeToMono(
-            response -> {
-              int status = response.statusCode().value();
-              if (status >= 400) {
-                return response
-                    .bodyToMono(String.class)
-                    .defaultIfEmpty("")
-                    .flatMap(text -> Mono.error(new ServerAnswer(server, status, text)));
-              }
-              return response.bodyToMono(JsonNode.class);
-            })
-        .timeout(settings.timeout())
+    return post(server, "/completions", body, JsonNode.class)
         .flatMap(r -> toTokenReply(server, r, (System.nanoTime() - start) / 1_000_000));
   }
 
