@@ -46,7 +46,8 @@ public final class CpuForwardPass {
 
   /**
    * Runs {@code tokens} at the positions after those already cached in {@code sequence}, appends their
-   * keys and values to it, and returns the logits of the last token or of every token.
+   * keys and values to it, and returns the logits of the last token, of every token or of none
+   * ({@link LogitsScope}).
    *
    * @throws IllegalArgumentException for an empty batch, a token id outside the vocabulary, or a sequence
    *     that would outgrow {@code max_position_embeddings}
@@ -93,6 +94,9 @@ public final class CpuForwardPass {
     }
     sequence.advance(n);
 
+    if (scope == LogitsScope.NONE) {
+      return new Logits(0, config.vocabSize(), new float[0]);
+    }
     int rows = scope == LogitsScope.ALL ? n : 1;
     float[] last = new float[rows * hidden];
     System.arraycopy(x, (n - rows) * hidden, last, 0, rows * hidden);

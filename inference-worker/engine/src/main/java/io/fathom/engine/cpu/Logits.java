@@ -2,7 +2,7 @@ package io.fathom.engine.cpu;
 
 /**
  * Next-token logits for {@code rows} positions ({@code [rows][vocabSize]}, row-major); with {@link
- * LogitsScope#LAST}, one row for the last token.
+ * LogitsScope#LAST}, one row for the last token; with {@link LogitsScope#NONE}, no rows.
  */
 public record Logits(int rows, int vocabSize, float[] values) {
 

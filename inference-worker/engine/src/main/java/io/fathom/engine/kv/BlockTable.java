@@ -6,6 +6,10 @@ import java.util.Arrays;
  * One sequence's view of the KV cache: the blocks that hold its tokens, in order (token {@code p} lives
  * in block {@code block(p / blockSize)}, slot {@code p % blockSize}), and how many tokens are cached.
  * Not thread-safe; owned by whoever schedules the sequence.
+ *
+ * <p>Blocks come either straight from a {@link KvCache} ({@link #reserve}, {@link #release}) or from a
+ * block manager that shares and reference-counts them ({@link #append}, {@link #replace}, {@link #clear}):
+ * a table filled by a manager must be given back through that manager, never through {@link #release}.
  */
 public final class BlockTable {
 
@@ -58,6 +62,40 @@ public final class BlockTable {
       int block = cache.allocateBlock();
       blocks[blockCount++] = block;
     }
+  }
+
+  /** How many tokens the held blocks have room for. */
+  public int capacity() {
+    return blockCount * blockSize;
+  }
+
+  /** Adds {@code block} (taken or shared by a block manager) after the held blocks. */
+  public void append(int block) {
+    if (block < 0) {
+      throw new IllegalArgumentException("no block " + block);
+    }
+    if (blockCount == blocks.length) {
+      blocks = Arrays.copyOf(blocks, blocks.length * 2);
+    }
+    blocks[blockCount++] = block;
+  }
+
+  /**
+   * Puts {@code block} in place of the {@code index}-th block: a block manager swapping a private block for
+   * a shared one with the same contents.
+   */
+  public void replace(int index, int block) {
+    block(index);
+    if (block < 0) {
+      throw new IllegalArgumentException("no block " + block);
+    }
+    blocks[index] = block;
+  }
+
+  /** Forgets every block without freeing any (their owner, a block manager, already accounted for them). */
+  public void clear() {
+    blockCount = 0;
+    tokenCount = 0;
   }
 
   /** Records that {@code count} more tokens have been written into reserved slots. */

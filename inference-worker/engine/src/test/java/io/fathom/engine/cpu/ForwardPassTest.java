@@ -108,6 +108,20 @@ class ForwardPassTest {
     }
   }
 
+  @Test
+  void aChunkWithoutLogitsStillFillsTheCache() throws IOException {
+    int[] prompt = TestModels.prompt(40, ModelPresets.TINY.vocabSize(), 37);
+    try (EngineHarness engine = EngineHarness.open(TestModels.tiny(directory, DType.BF16, 1), 16, 128)) {
+      Logits whole = engine.pass.forward(engine.newSequence(), prompt, LogitsScope.ALL);
+      BlockTable sequence = engine.newSequence();
+      Logits none = engine.pass.forward(sequence, Arrays.copyOf(prompt, 25), LogitsScope.NONE);
+      assertThat(none.rows()).isZero();
+      assertThat(sequence.tokenCount()).isEqualTo(25);
+      Logits rest = engine.pass.forward(sequence, Arrays.copyOfRange(prompt, 25, 40), LogitsScope.LAST);
+      assertClose(rest.last(), whole.row(39));
+    }
+  }
+
   @ParameterizedTest
   @ValueSource(ints = {1, 5, 64})
   void theBlockSizeDoesNotChangeTheResult(int blockSize) throws IOException {

@@ -74,4 +74,22 @@ class KvCacheTest {
       assertThatThrownBy(() -> new BlockTable(8).reserve(1, cache)).hasMessageContaining("8-token blocks");
     }
   }
+
+  @Test
+  void aBlockManagerFillsTablesWithBlocksItChose() {
+    BlockTable table = new BlockTable(16);
+    for (int block : new int[] {7, 3, 9, 1, 4}) {
+      table.append(block);
+    }
+    assertThat(table.blockCount()).isEqualTo(5);
+    assertThat(table.capacity()).isEqualTo(80);
+    table.advance(70);
+    table.replace(1, 8);
+    assertThat(table.block(1)).isEqualTo(8);
+    assertThatThrownBy(() -> table.replace(5, 2)).isInstanceOf(IndexOutOfBoundsException.class);
+    assertThatThrownBy(() -> table.append(-1)).hasMessageContaining("no block -1");
+    table.clear();
+    assertThat(table.blockCount()).isZero();
+    assertThat(table.tokenCount()).isZero();
+  }
 }
