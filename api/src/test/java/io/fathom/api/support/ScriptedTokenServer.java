@@ -43,6 +43,7 @@ public final class ScriptedTokenServer implements AutoCloseable {
   private final Function<int[], Output> script;
   private final Map<String, List<JsonNode>> requests = new ConcurrentHashMap<>();
   private volatile long delayMillis;
+  private volatile boolean failing;
   private final java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger();
 
   public ScriptedTokenServer(List<String> words, Function<String, Output> script) throws IOException {
@@ -72,6 +73,11 @@ public final class ScriptedTokenServer implements AutoCloseable {
     server.createContext("/v1/fathom/tokenizer.json", ex -> send(ex, 200, tokenizerJson));
     server.createContext("/v1/completions", this::complete);
     server.start();
+  }
+
+  /** While true, every completion answers HTTP 503. */
+  public void failing(boolean failing) {
+    this.failing = failing;
   }
 
   /** Each completion takes this long. */
@@ -124,6 +130,10 @@ public final class ScriptedTokenServer implements AutoCloseable {
 
   private void complete(HttpExchange ex) throws IOException {
     JsonNode body = json.readTree(ex.getRequestBody().readAllBytes());
+    if (failing) {
+      send(ex, 503, "{\"error\":{\"message\":\"overloaded\"}}");
+      return;
+    }
     count.incrementAndGet();
     if (keepRequests) {
       requests.computeIfAbsent(body.path("session_id").asString(""), k -> java.util.Collections.synchronizedList(new ArrayList<>())).add(body);

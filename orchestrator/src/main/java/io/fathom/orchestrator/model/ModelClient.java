@@ -1,6 +1,7 @@
 package io.fathom.orchestrator.model;
 
 import io.fathom.orchestrator.config.FathomProperties;
+import io.fathom.orchestrator.routing.WorkerRouter;
 import io.fathom.protocol.openai.ChatCompletionResponse;
 import io.fathom.protocol.openai.ChatMessage;
 import io.fathom.protocol.openai.Usage;
@@ -8,9 +9,9 @@ import io.fathom.tools.net.QueuedConnections;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.springframework.core.codec.DecodingException;
 import org.springframework.http.MediaType;
@@ -31,11 +32,11 @@ import tools.jackson.databind.JsonNode;
 public class ModelClient {
 
   private final WebClient web;
-  private final List<String> servers;
+  private final WorkerRouter router;
   private final FathomProperties.Model settings;
   private final Map<String, Mono<String>> modelNames = new ConcurrentHashMap<>();
 
-  public ModelClient(WebClient.Builder builder, FathomProperties properties) {
+  public ModelClient(WebClient.Builder builder, FathomProperties properties, WorkerRouter router) {
     // Jobs wait for the model concurrently by the thousand: queue for a connection rather than fail.
     this.web =
         builder
@@ -43,20 +44,25 @@ public class ModelClient {
             .clientConnector(QueuedConnections.connector("fathom-model", properties.model().maxConnections()))
             .codecs(c -> c.defaultCodecs().maxInMemorySize(32 << 20))
             .build();
-    this.servers = properties.inferenceUrls().stream().map(u -> u.endsWith("/") ? u.substring(0, u.length() - 1) : u).toList();
+    this.router = router;
     this.settings = properties.model();
   }
 
   public boolean configured() {
-    return !servers.isEmpty();
+    return !router.isEmpty();
+  }
+
+  /** The job ended: its server need not be kept for it. */
+  public void release(UUID job) {
+    router.release(job);
   }
 
   /**
    * One round: {@code body} makes the request for a model name. Fails with {@link
    * ModelUnavailableException} once every attempt failed.
    */
-  public Mono<ModelReply> complete(int affinity, Function<String, byte[]> body) {
-    return withFailover(affinity, (server, model) -> call(server, body.apply(model)));
+  public Mono<ModelReply> complete(UUID job, Function<String, byte[]> body) {
+    return withFailover(job, (server, model) -> call(server, body.apply(model)));
   }
 
   /**
@@ -64,21 +70,29 @@ public class ModelClient {
    * /completions} request (prompt as token ids, {@code return_token_ids}) for a model name. The
    * reply must carry the generated ids ({@code choices[0].token_ids}, vLLM's extension).
    */
-  public Mono<TokenReply> completeTokens(int affinity, Function<String, byte[]> body) {
-    return withFailover(affinity, (server, model) -> callTokens(server, body.apply(model)));
+  public Mono<TokenReply> completeTokens(UUID job, Function<String, byte[]> body) {
+    return withFailover(job, (server, model) -> callTokens(server, body.apply(model)));
   }
 
-  private <T> Mono<T> withFailover(int affinity, java.util.function.BiFunction<String, String, Mono<T>> call) {
-    if (servers.isEmpty()) {
+  /**
+   * Calls the job's server ({@link WorkerRouter}); an attempt that fails for the server's sake
+   * marks it for avoidance, so the retry goes to another server within the same round.
+   */
+  private <T> Mono<T> withFailover(UUID job, java.util.function.BiFunction<String, String, Mono<T>> call) {
+    if (router.isEmpty()) {
       return Mono.error(
           new ModelUnavailableException(
               "no_inference_server", "no model server is configured: set FATHOM_INFERENCE_URLS"));
     }
-    AtomicInteger attempt = new AtomicInteger();
     return Mono.defer(
             () -> {
-              String server = servers.get(Math.floorMod(affinity + attempt.getAndIncrement(), servers.size()));
-              return modelName(server).flatMap(model -> call.apply(server, model));
+              String server = router.pick(job);
+              router.started(server);
+              return modelName(server)
+                  .flatMap(model -> call.apply(server, model))
+                  .doOnSuccess(x -> router.finished(server, false))
+                  .doOnError(e -> router.finished(server, isTransient(e)))
+                  .doOnCancel(() -> router.finished(server, false));
             })
         .retryWhen(
             Retry.backoff(Math.max(0, settings.maxAttempts() - 1), settings.backoff())
@@ -125,7 +139,7 @@ public class ModelClient {
         .flatMap(r -> toTokenReply(server, r, (System.nanoTime() - start) / 1_000_000));
   }
 
-  private static Mono<TokenReply> toTokenReply(String server, JsonNode r, long ms) {
+  private Mono<TokenReply> toTokenReply(String server, JsonNode r, long ms) {
     JsonNode choice = r.path("choices").path(0);
     JsonNode ids = choice.path("token_ids");
     if (!ids.isArray()) {
@@ -140,6 +154,7 @@ public class ModelClient {
       tokens[i] = id.asInt();
     }
     JsonNode usage = r.path("usage");
+    router.promptServed(usage.path("prompt_tokens").asLong(0), usage.path("prompt_tokens_details").path("cached_tokens").asLong(0));
     return Mono.just(
         new TokenReply(
             tokens,

@@ -12,6 +12,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import reactor.core.publisher.Mono;
 
 /**
@@ -23,13 +24,13 @@ final class ChatTranscript implements Transcript {
   private final Conversation conversation;
   private final ModelClient model;
   private final Sampling sampling;
-  private final int affinity;
+  private final UUID jobId;
 
-  ChatTranscript(Conversation conversation, ModelClient model, Sampling sampling, int affinity) {
+  ChatTranscript(Conversation conversation, ModelClient model, Sampling sampling, UUID jobId) {
     this.conversation = conversation;
     this.model = model;
     this.sampling = sampling;
-    this.affinity = affinity;
+    this.jobId = jobId;
   }
 
   @Override
@@ -39,7 +40,7 @@ final class ChatTranscript implements Transcript {
       s = new Sampling(s.temperature(), s.topP(), (int) Math.max(1, generatedLeft));
     }
     Sampling effective = s;
-    return model.complete(affinity, m -> conversation.requestBody(m, effective)).map(reply -> toTurn(round, reply));
+    return model.complete(jobId, m -> conversation.requestBody(m, effective)).map(reply -> toTurn(round, reply));
   }
 
   private static Turn toTurn(int round, ModelReply reply) {

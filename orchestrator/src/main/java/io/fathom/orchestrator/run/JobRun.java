@@ -101,7 +101,8 @@ final class JobRun {
                     .then(Mono.defer(this::finishPending))
                     .then(Mono.defer(this::round).repeat(() -> !finished).then())
                     .transform(this::withDeadline))
-        .onErrorResume(this::onError);
+        .onErrorResume(this::onError)
+        .doFinally(s -> ctx.model().release(id)); // this replica is done with it: forget its server
   }
 
   private Mono<Void> withDeadline(Mono<Void> body) {
@@ -179,7 +180,7 @@ final class JobRun {
       conversation.add(ChatMessage.system(loaded.spec().system()));
     }
     conversation.add(ChatMessage.user(loaded.spec().task()));
-    return new ChatTranscript(conversation, ctx.model(), loaded.spec().sampling(), id.hashCode());
+    return new ChatTranscript(conversation, ctx.model(), loaded.spec().sampling(), id);
   }
 
   private void replay(JobEvent event) {

@@ -80,7 +80,7 @@ final class LedgerTranscript implements Transcript {
     }
     int[] ids = view.requestIds().toArray();
     long max = maxTokens;
-    return model.completeTokens(jobId.hashCode(), m -> body(m, ids, max)).map(reply -> toTurn(round, reply));
+    return model.completeTokens(jobId, m -> body(m, ids, max)).map(reply -> toTurn(round, reply));
   }
 
   /**
