@@ -23,6 +23,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param model how the model servers are called
  * @param webhook how function webhooks are called
  * @param agent the loop's guards: stuck detection, tool-result size
+ * @param tools the guards of every tool call
  * @param toolConcurrency tool calls of one round run at once
  * @param runJobs whether this replica runs jobs (false: an API-only replica)
  */
@@ -41,6 +42,7 @@ public record FathomProperties(
     Model model,
     Webhook webhook,
     Agent agent,
+    Tools tools,
     int toolConcurrency,
     boolean runJobs) {
 
@@ -67,6 +69,14 @@ public record FathomProperties(
    * @param toolResultTokens a tool result longer than this is cut, with a note to the model (token prompts)
    */
   public record Agent(int stuckRepeats, int stuckErrors, int toolResultTokens) {}
+
+  /**
+   * @param timeout one attempt of one tool call
+   * @param maxConcurrent calls of one tool running at once on this replica; beyond, calls are refused
+   * @param maxAttempts attempts of an idempotent tool's call (others are never repeated)
+   * @param backoff first wait between attempts, doubled each time
+   */
+  public record Tools(Duration timeout, int maxConcurrent, int maxAttempts, Duration backoff) {}
 
   /**
    * @param timeout one webhook attempt

@@ -479,7 +479,11 @@ final class JobRun {
       return Mono.just(ToolResult.failure("invalid_arguments", "the arguments do not match the schema: " + String.join("; ", problems)));
     }
     Instant deadline = job.spec().deadlineSeconds() == null ? null : job.createdAt().plusSeconds(job.spec().deadlineSeconds());
-    return tool.tool().call(args, new ToolContext(id, job.tenant(), call.id(), deadline));
+    ToolContext context = new ToolContext(id, job.tenant(), call.id(), deadline);
+    JsonNode arguments = args;
+    // Bulkhead and breaker per tenant and tool; retries for idempotent tools only.
+    return ctx.guard()
+        .guard(job.tenant() + "/" + tool.tool().name(), tool.tool().idempotent(), Mono.defer(() -> tool.tool().call(arguments, context)));
   }
 
   private Mono<Void> fail(JobError error) {

@@ -7,6 +7,7 @@ import io.fathom.orchestrator.jobs.JobWriter;
 import io.fathom.orchestrator.model.ModelClient;
 import io.fathom.orchestrator.model.TokenizerSource;
 import io.fathom.orchestrator.tools.ToolCatalog;
+import io.fathom.orchestrator.tools.ToolGuard;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -19,6 +20,7 @@ public record RunContext(
     ModelClient model,
     TokenizerSource tokenizers,
     ToolCatalog tools,
+    ToolGuard guard,
     JsonMapper json,
     FathomProperties properties,
     RoundMetrics metrics) {}
