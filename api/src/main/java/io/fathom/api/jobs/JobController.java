@@ -4,6 +4,7 @@ import io.fathom.api.auth.Tenant;
 import io.fathom.api.errors.ApiException;
 import io.fathom.orchestrator.config.FathomProperties;
 import io.fathom.orchestrator.events.EventLog;
+import io.fathom.orchestrator.events.Notifications;
 import io.fathom.orchestrator.events.EventStream;
 import io.fathom.orchestrator.events.EventType;
 import io.fathom.orchestrator.jobs.CancelOutcome;
@@ -47,9 +48,12 @@ public class JobController {
   private final EventLog events;
   private final JsonMapper json;
   private final FathomProperties properties;
+  private final Notifications notifications;
 
   public JobController(
-      JobStore jobs, ToolCatalog tools, EventStream stream, EventLog events, JsonMapper json, FathomProperties properties) {
+      JobStore jobs, ToolCatalog tools, EventStream stream, EventLog events, JsonMapper json, FathomProperties properties,
+      Notifications notifications) {
+    this.notifications = notifications;
     this.jobs = jobs;
     this.tools = tools;
     this.stream = stream;
@@ -161,10 +165,16 @@ public class JobController {
                   stream
                       .after(job.id(), from, job.status().isTerminal() ? job.lastSeq() : -1)
                       .map(e -> ServerSentEvent.builder(e.json()).id(Long.toString(e.seq())).event(e.type().wire()).build());
+              // Live model.delta events (not stored, no id) while the job runs.
+              Flux<ServerSentEvent<String>> deltas =
+                  job.status().isTerminal()
+                      ? Flux.empty()
+                      : notifications.deltas(job.id()).map(d -> ServerSentEvent.builder(d).event(EventType.MODEL_DELTA.wire()).build());
               return data.publish(
                   shared ->
                       Flux.merge(
                           shared,
+                          deltas.takeUntilOther(shared.then()),
                           Flux.interval(properties.sseHeartbeat())
                               .map(t -> ServerSentEvent.<String>builder().comment("heartbeat").build())
                               .takeUntilOther(shared.then())));

@@ -17,4 +17,5 @@ public record JobRequest(
     String contextPolicy,
     Integer maxContextTokens,
     Long maxGeneratedTokens,
-    Integer maxToolResultTokens) {}
+    Integer maxToolResultTokens,
+    Boolean streamDeltas) {}

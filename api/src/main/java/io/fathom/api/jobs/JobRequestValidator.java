@@ -102,7 +102,7 @@ public final class JobRequestValidator {
     JobSpec spec =
         new JobSpec(
             r.task(), r.system(), tools, maxRounds, r.deadlineSeconds(), s, r.metadata(), key, r.contextPolicy(),
-            r.maxContextTokens(), r.maxGeneratedTokens(), r.maxToolResultTokens());
+            r.maxContextTokens(), r.maxGeneratedTokens(), r.maxToolResultTokens(), r.streamDeltas());
     if (r.contextPolicy() != null) {
       if (r.contextPolicy().length() > 64) {
         p.add(new FieldProblem("context_policy", "is longer than 64 characters"));

@@ -75,7 +75,8 @@ class LedgerResumeTest {
 
     String id = a.post("/v1/jobs", "{\"task\": \"count:10\", \"tools\": [\"tick\"]}").json().path("id").asString();
     a.awaitJob(id, Duration.ofSeconds(60), j -> j.path("rounds").asInt() >= 3);
-    String runner = a.events("/v1/jobs/" + id + "/events", null, 2).get(1).json().path("instance").asString();
+    String runner = a.events("/v1/jobs/" + id + "/events", null, 3).stream().filter(e -> e.event().equals("job.started"))
+        .findFirst().orElseThrow().json().path("instance").asString();
     Http survivor = runner.equals("A") ? b : a;
     replicas.kill(runner.equals("A") ? 0 : 1);
     JsonNode job = survivor.awaitJob(id, Duration.ofSeconds(90), j -> j.path("finished_at").isString());

@@ -98,6 +98,9 @@ class TokenLoopTest {
           ? Output.stop("<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"C" + results + "\"}}\n</tool_call>")
           : Output.stop("Done after " + n + ".");
     }
+    if (task.startsWith("story")) {
+      return Output.stop("<think>\n" + "look it up ".repeat(30).strip() + "\n</think>\n\nIt is 21 C in Paris. It is 21 C in Paris.");
+    }
     if (task.startsWith("loop")) {
       return Output.stop(CALL_PARIS);
     }
@@ -280,6 +283,42 @@ class TokenLoopTest {
     job = finished(chatty);
     assertThat(job.path("error").path("code").asString()).isEqualTo("generated_tokens_exhausted");
     assertThat(MODEL.requests(chatty).getFirst().path("max_tokens").asInt()).isEqualTo(30);
+  }
+
+  @Test
+  void reasoningAndContentStreamAsModelDeltasAtMostTenASecond() {
+    MODEL.tokenDelay(8);
+    try {
+      String id = submit("story");
+      List<Http.Sse> events = events(id); // subscribed at once: live while the model generates
+      List<Http.Sse> deltas = events.stream().filter(e -> e.event().equals("model.delta")).toList();
+      JsonNode completed = events.stream().filter(e -> e.event().equals("model.completed")).findFirst().orElseThrow().json();
+      assertThat(deltas).hasSizeGreaterThanOrEqualTo(2);
+      assertThat(deltas).allMatch(d -> d.id() == -1); // not stored, no sequence number
+      String reasoning = deltas.stream().map(d -> d.json().path("reasoning").asString("")).reduce("", String::concat);
+      String content = deltas.stream().map(d -> d.json().path("content").asString("")).reduce("", String::concat);
+      // A delta sent before the subscription began may be missed; what came is the tail, in order.
+      assertThat(completed.path("reasoning").asString()).endsWith(reasoning);
+      assertThat(reasoning).isNotEmpty();
+      assertThat(content.strip()).isEqualTo(completed.path("content").asString());
+      // Coalesced: about one delta per 100 ms of generation at most.
+      long generationMs = completed.path("token_ids").size() * 8L;
+      assertThat(deltas.size()).isLessThanOrEqualTo((int) (generationMs / 100) + 2);
+      // The stored stream is unchanged: ids 1..N over the stored events only.
+      List<Long> ids = events.stream().filter(e -> !e.event().equals("model.delta")).map(Http.Sse::id).toList();
+      assertThat(ids).isEqualTo(java.util.stream.LongStream.rangeClosed(1, ids.size()).boxed().toList());
+    } finally {
+      MODEL.tokenDelay(0);
+    }
+  }
+
+  @Test
+  void deltasCanBeTurnedOffPerJob() {
+    String id = submit("story", "stream_deltas", "false");
+    List<Http.Sse> events = events(id);
+    assertThat(events).noneMatch(e -> e.event().equals("model.delta"));
+    assertThat(MODEL.requests(id).getFirst().path("stream").asBoolean()).isFalse();
+    assertThat(finished(id).path("answer").asString()).isEqualTo("It is 21 C in Paris. It is 21 C in Paris.");
   }
 
   private static int[] concat(int[] a, int[] b) {

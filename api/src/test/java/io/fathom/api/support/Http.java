@@ -119,6 +119,7 @@ public final class Http {
               break;
             }
             event = null;
+            id = -1; // an event without an id line (model.delta) shows -1
             data.setLength(0);
           }
         }

@@ -44,6 +44,7 @@ public final class ScriptedTokenServer implements AutoCloseable {
   private final Map<String, List<JsonNode>> requests = new ConcurrentHashMap<>();
   private volatile long delayMillis;
   private volatile boolean failing;
+  private volatile long tokenMillis;
   private final java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger();
 
   public ScriptedTokenServer(List<String> words, Function<String, Output> script) throws IOException {
@@ -78,6 +79,11 @@ public final class ScriptedTokenServer implements AutoCloseable {
   /** While true, every completion answers HTTP 503. */
   public void failing(boolean failing) {
     this.failing = failing;
+  }
+
+  /** A streamed completion sends one token per chunk, this far apart. */
+  public void tokenDelay(long millis) {
+    this.tokenMillis = millis;
   }
 
   /** Each completion takes this long. */
@@ -148,6 +154,10 @@ public final class ScriptedTokenServer implements AutoCloseable {
     }
     Output out = script.apply(prompt);
     int[] generated = tokenizer.encode(out.text());
+    if (body.path("stream").asBoolean(false)) {
+      stream(ex, prompt.length, generated, out.finishReason());
+      return;
+    }
     ObjectNode response = json.createObjectNode();
     response.put("id", "cmpl-1");
     response.put("object", "text_completion");
@@ -167,6 +177,52 @@ public final class ScriptedTokenServer implements AutoCloseable {
     usage.put("completion_tokens", ids.size());
     usage.put("total_tokens", prompt.length + ids.size());
     send(ex, 200, response.toString());
+  }
+
+  /** One SSE chunk per token, then the finish reason and usage, then {@code [DONE]}. */
+  private void stream(HttpExchange ex, int promptTokens, int[] generated, String finishReason) throws IOException {
+    int[] ids = finishReason.equals("stop") ? java.util.Arrays.copyOf(generated, generated.length + 1) : generated;
+    if (finishReason.equals("stop")) {
+      ids[ids.length - 1] = stopId;
+    }
+    ex.getResponseHeaders().set("Content-Type", "text/event-stream");
+    ex.sendResponseHeaders(200, 0);
+    try (OutputStream out = ex.getResponseBody()) {
+      for (int id : ids) {
+        ObjectNode chunk = json.createObjectNode();
+        ObjectNode choice = chunk.putArray("choices").addObject();
+        choice.put("index", 0);
+        choice.put("text", tokenizer.decode(new int[] {id}, true));
+        choice.putArray("token_ids").add(id);
+        choice.putNull("finish_reason");
+        write(out, chunk);
+        if (tokenMillis > 0) {
+          try {
+            Thread.sleep(tokenMillis);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
+      }
+      ObjectNode last = json.createObjectNode();
+      ObjectNode choice = last.putArray("choices").addObject();
+      choice.put("index", 0);
+      choice.put("text", "");
+      choice.putArray("token_ids");
+      choice.put("finish_reason", finishReason);
+      ObjectNode usage = last.putObject("usage");
+      usage.put("prompt_tokens", promptTokens);
+      usage.put("completion_tokens", ids.length);
+      usage.put("total_tokens", promptTokens + ids.length);
+      write(out, last);
+      out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
+      out.flush();
+    }
+  }
+
+  private static void write(OutputStream out, JsonNode chunk) throws IOException {
+    out.write(("data: " + chunk + "\n\n").getBytes(StandardCharsets.UTF_8));
+    out.flush();
   }
 
   private static void send(HttpExchange ex, int status, String body) throws IOException {

@@ -82,6 +82,16 @@ public sealed interface EventData {
     }
   }
 
+  /**
+   * Reasoning and content the model wrote since the last delta of the round, sent live while it
+   * generates (coalesced; not stored, no sequence number: {@code model.completed} has it all).
+   */
+  record ModelDelta(int round, String reasoning, String content) implements EventData {
+    public EventType type() {
+      return EventType.MODEL_DELTA;
+    }
+  }
+
   /** A compaction of the context (policy {@code compact}): the oldest tool results were collapsed. */
   record ContextCompacted(int round, int tokensBefore, int tokensAfter, int firstRound, int lastRound, int roundsCollapsed)
       implements EventData {

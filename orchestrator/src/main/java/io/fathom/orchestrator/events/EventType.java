@@ -11,6 +11,7 @@ public enum EventType {
   JOB_STARTED("job.started"),
   JOB_RESUMED("job.resumed"),
   ROUND_STARTED("round.started"),
+  MODEL_DELTA("model.delta"),
   MODEL_COMPLETED("model.completed"),
   TOOL_CALLED("tool.called"),
   TOOL_COMPLETED("tool.completed"),

@@ -38,6 +38,9 @@ public class Notifications implements SmartLifecycle {
   public static final String EVENTS = "fathom_events";
   public static final String CANCEL = "fathom_cancel";
   public static final String JOBS = "fathom_jobs";
+  public static final String DELTAS = "fathom_deltas";
+  /** NOTIFY payloads are limited to 8000 bytes; a delta's JSON is kept under this. */
+  public static final int MAX_DELTA_BYTES = 7000;
 
   private static final Logger log = LoggerFactory.getLogger(Notifications.class);
   private static final long RESYNC = -1;
@@ -45,6 +48,9 @@ public class Notifications implements SmartLifecycle {
   private final Database database;
   private final DatabaseClient db;
   private final ConcurrentHashMap<UUID, Set<FluxSink<Long>>> eventListeners = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<UUID, Set<FluxSink<String>>> deltaListeners = new ConcurrentHashMap<>();
+  /** Tells this replica's own delta notifications apart (they were delivered here already). */
+  private final String origin = UUID.randomUUID().toString().substring(0, 8);
   private final Sinks.Many<UUID> cancels = Sinks.many().multicast().directBestEffort();
   private final Sinks.Many<Boolean> runnable = Sinks.many().multicast().directBestEffort();
   private final Sinks.Many<String[]> outgoing = Sinks.many().unicast().onBackpressureBuffer();
@@ -80,6 +86,46 @@ public class Notifications implements SmartLifecycle {
                       }));
         },
         FluxSink.OverflowStrategy.LATEST);
+  }
+
+  /**
+   * The live {@code model.delta} payloads of {@code jobId} (JSON), from whichever replica runs it.
+   * Best effort and not stored: a slow subscriber loses the oldest.
+   */
+  public Flux<String> deltas(UUID jobId) {
+    return Flux.<String>create(
+            sink -> {
+              deltaListeners.compute(
+                  jobId,
+                  (id, set) -> {
+                    Set<FluxSink<String>> s = set == null ? new CopyOnWriteArraySet<>() : set;
+                    s.add(sink);
+                    return s;
+                  });
+              sink.onDispose(
+                  () ->
+                      deltaListeners.computeIfPresent(
+                          jobId,
+                          (id, set) -> {
+                            set.remove(sink);
+                            return set.isEmpty() ? null : set;
+                          }));
+            },
+            FluxSink.OverflowStrategy.BUFFER)
+        .onBackpressureBuffer(256, dropped -> {}, reactor.core.publisher.BufferOverflowStrategy.DROP_OLDEST);
+  }
+
+  /** Publishes a {@code model.delta} payload (JSON, at most {@link #MAX_DELTA_BYTES}) here and elsewhere. */
+  public void publishDelta(UUID jobId, String json) {
+    deliverDelta(jobId, json);
+    emit(new String[] {DELTAS, origin + ":" + jobId + ":" + json});
+  }
+
+  private void deliverDelta(UUID jobId, String json) {
+    Set<FluxSink<String>> sinks = deltaListeners.get(jobId);
+    if (sinks != null) {
+      sinks.forEach(s -> s.next(json));
+    }
   }
 
   /** Jobs whose cancellation was requested, on any replica. */
@@ -141,7 +187,7 @@ public class Notifications implements SmartLifecycle {
     return Mono.from(database.connectionFactory().create())
         .flatMapMany(
             (PostgresqlConnection conn) ->
-                conn.createStatement("LISTEN " + EVENTS + "; LISTEN " + CANCEL + "; LISTEN " + JOBS)
+                conn.createStatement("LISTEN " + EVENTS + "; LISTEN " + CANCEL + "; LISTEN " + JOBS + "; LISTEN " + DELTAS)
                     .execute()
                     .flatMap(result -> result.getRowsUpdated())
                     .then(Mono.fromRunnable(this::resync))
@@ -159,6 +205,13 @@ public class Notifications implements SmartLifecycle {
         }
         case CANCEL -> cancels.tryEmitNext(UUID.fromString(payload));
         case JOBS -> runnable.tryEmitNext(Boolean.TRUE);
+        case DELTAS -> {
+          int first = payload.indexOf(':');
+          int second = payload.indexOf(':', first + 1);
+          if (!payload.substring(0, first).equals(origin)) {
+            deliverDelta(UUID.fromString(payload.substring(first + 1, second)), payload.substring(second + 1));
+          }
+        }
         default -> log.debug("Ignoring notification on {}", n.getName());
       }
     } catch (RuntimeException e) {

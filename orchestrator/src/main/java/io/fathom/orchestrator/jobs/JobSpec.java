@@ -18,7 +18,8 @@ public record JobSpec(
     String contextPolicy,
     Integer maxContextTokens,
     Long maxGeneratedTokens,
-    Integer maxToolResultTokens) {
+    Integer maxToolResultTokens,
+    Boolean streamDeltas) {
 
   /** A model's whole context: Nanbeige4.1-3B's. */
   public static final int DEFAULT_CONTEXT_TOKENS = 262_144;
@@ -26,6 +27,11 @@ public record JobSpec(
   public JobSpec {
     tools = tools == null ? List.of() : List.copyOf(tools);
     sampling = sampling == null ? Sampling.DEFAULT : sampling;
+  }
+
+  /** Whether {@code model.delta} events are sent while the model generates (the default). */
+  public boolean deltas() {
+    return streamDeltas == null || streamDeltas;
   }
 
   /** The context budget in tokens. */

@@ -18,6 +18,8 @@ import org.springframework.http.MediaType;
 import org.springframework.stereotype.Component;
 import org.springframework.web.reactive.function.client.WebClient;
 import org.springframework.web.reactive.function.client.WebClientRequestException;
+import org.springframework.http.codec.ServerSentEvent;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.util.retry.Retry;
 import tools.jackson.databind.JsonNode;
@@ -33,10 +35,12 @@ public class ModelClient {
 
   private final WebClient web;
   private final WorkerRouter router;
+  private final tools.jackson.databind.json.JsonMapper json;
   private final FathomProperties.Model settings;
   private final Map<String, Mono<String>> modelNames = new ConcurrentHashMap<>();
 
-  public ModelClient(WebClient.Builder builder, FathomProperties properties, WorkerRouter router) {
+  public ModelClient(
+      WebClient.Builder builder, FathomProperties properties, WorkerRouter router, tools.jackson.databind.json.JsonMapper json) {
     // Jobs wait for the model concurrently by the thousand: queue for a connection rather than fail.
     this.web =
         builder
@@ -45,6 +49,7 @@ public class ModelClient {
             .codecs(c -> c.defaultCodecs().maxInMemorySize(32 << 20))
             .build();
     this.router = router;
+    this.json = json;
     this.settings = properties.model();
   }
 
@@ -72,6 +77,101 @@ public class ModelClient {
    */
   public Mono<TokenReply> completeTokens(UUID job, Function<String, byte[]> body) {
     return withFailover(job, (server, model) -> callTokens(server, body.apply(model)));
+  }
+
+  /**
+   * Like {@link #completeTokens}, with the request streaming ({@code "stream": true}): {@code onIds}
+   * gets each chunk's new ids as they come. An attempt that fails midway is retried whole (its
+   * chunks were passed on already).
+   */
+  public Mono<TokenReply> completeTokensStreaming(UUID job, Function<String, byte[]> body, java.util.function.Consumer<int[]> onIds) {
+    return withFailover(job, (server, model) -> callTokensStreaming(server, body.apply(model), onIds));
+  }
+
+  private Mono<TokenReply> callTokensStreaming(String server, byte[] body, java.util.function.Consumer<int[]> onIds) {
+    long start = System.nanoTime();
+    StreamedTokens acc = new StreamedTokens();
+    return web.post()
+        .uri(server + "/completions")
+        .contentType(MediaType.APPLICATION_JSON)
+        .accept(MediaType.TEXT_EVENT_STREAM)
+        .bodyValue(body)
+        .exchangeToFlux(
+            response -> {
+              int status = response.statusCode().value();
+              if (status >= 400) {
+                return response.bodyToMono(String.class).defaultIfEmpty("")
+                    .flatMapMany(text -> Flux.<String>error(new ServerAnswer(server, status, text)));
+              }
+              return response.bodyToFlux(SSE_STRINGS).mapNotNull(ServerSentEvent::data);
+            })
+        .timeout(settings.timeout())
+        .takeWhile(data -> !data.strip().equals("[DONE]"))
+        .concatMap(data -> acc.add(server, json.readTree(data), onIds))
+        .then(Mono.defer(() -> acc.reply(server, (System.nanoTime() - start) / 1_000_000)));
+  }
+
+  private static final org.springframework.core.ParameterizedTypeReference<ServerSentEvent<String>> SSE_STRINGS =
+      new org.springframework.core.ParameterizedTypeReference<>() {};
+
+  /** The ids, finish reason and usage of a streamed completion, gathered chunk by chunk. */
+  private final class StreamedTokens {
+    private int[] ids = new int[256];
+    private int size;
+    private String finishReason;
+    private JsonNode usage;
+
+    Mono<Void> add(String server, JsonNode chunk, java.util.function.Consumer<int[]> onIds) {
+      JsonNode choice = chunk.path("choices").path(0);
+      JsonNode delta = choice.path("token_ids");
+      if (delta.isArray() && !delta.isEmpty()) {
+        int[] fresh = new int[delta.size()];
+        for (int i = 0; i < fresh.length; i++) {
+          JsonNode id = delta.get(i);
+          if (!id.isIntegralNumber() || id.asLong() < 0 || id.asLong() > Integer.MAX_VALUE) {
+            return Mono.error(new BadResponse(server + " streamed token_ids[" + i + "] = " + id + ", not a token id"));
+          }
+          fresh[i] = id.asInt();
+        }
+        if (size + fresh.length > ids.length) {
+          ids = java.util.Arrays.copyOf(ids, Math.max(ids.length * 2, size + fresh.length));
+        }
+        System.arraycopy(fresh, 0, ids, size, fresh.length);
+        size += fresh.length;
+        onIds.accept(fresh);
+      }
+      if (choice.hasNonNull("finish_reason")) {
+        finishReason = choice.path("finish_reason").asString();
+      }
+      if (chunk.hasNonNull("usage")) {
+        usage = chunk.path("usage");
+      }
+      return Mono.empty();
+    }
+
+    Mono<TokenReply> reply(String server, long ms) {
+      if (finishReason == null) {
+        return Mono.error(new BadResponse(server + " ended the stream without a finish_reason"));
+      }
+      return toTokenReply(server, completion(), ms);
+    }
+
+    /** The stream as one non-streamed answer. */
+    private JsonNode completion() {
+      tools.jackson.databind.node.ObjectNode r = json.createObjectNode();
+      tools.jackson.databind.node.ObjectNode choice = r.putArray("choices").addObject();
+      tools.jackson.databind.node.ArrayNode out = choice.putArray("token_ids");
+      for (int i = 0; i < size; i++) {
+        out.add(ids[i]);
+      }
+      choice.put("finish_reason", finishReason);
+      if (usage != null) {
+        r.set("usage", usage);
+      } else {
+        r.putObject("usage").put("completion_tokens", size);
+      }
+      return r;
+    }
   }
 
   /**

@@ -166,7 +166,9 @@ final class JobRun {
                   .orElse(false);
           this.transcript =
               t.getT2().isPresent() && !chatHistory
-                  ? new LedgerTranscript(t.getT2().get(), specs, loaded.spec(), agent.toolResultTokens(), ctx.model(), ctx.json(), id)
+                  ? new LedgerTranscript(
+                      t.getT2().get(), specs, loaded.spec(), agent.toolResultTokens(), ctx.model(), ctx.json(), id,
+                      delta -> ctx.notifications().publishDelta(id, ctx.json().writeValueAsString(delta)))
                   : chatTranscript(loaded, specs);
           events.forEach(this::replay);
           endReplay();

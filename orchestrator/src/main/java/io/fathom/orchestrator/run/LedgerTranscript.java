@@ -44,6 +44,7 @@ final class LedgerTranscript implements Transcript {
   private final JsonMapper json;
   private final UUID jobId;
   private final Set<String> toolNames;
+  private final java.util.function.Consumer<EventData.ModelDelta> deltas;
   private CollapseState state = CollapseState.NONE;
   private ContextView view;
   /** The ids of the last request and their JSON ("1,2,3"), extended in place while the prompt only grows. */
@@ -53,7 +54,8 @@ final class LedgerTranscript implements Transcript {
 
   LedgerTranscript(
       HfTokenizer tokenizer, List<ToolSpec> tools, JobSpec spec, int toolResultTokens, ModelClient model, JsonMapper json,
-      UUID jobId) {
+      UUID jobId, java.util.function.Consumer<EventData.ModelDelta> deltas) {
+    this.deltas = deltas;
     this.ledger = Ledger.start(new NanbeigeChatRenderer(), tokenizer, spec.system(), tools, spec.task());
     this.policy = ContextPolicy.parse(spec.contextPolicySpec());
     this.cap = new ToolResultCap(tokenizer, spec.maxToolResultTokens() == null ? toolResultTokens : spec.maxToolResultTokens());
@@ -80,7 +82,16 @@ final class LedgerTranscript implements Transcript {
     }
     int[] ids = view.requestIds().toArray();
     long max = maxTokens;
-    return model.completeTokens(jobId, m -> body(m, ids, max)).map(reply -> toTurn(round, reply));
+    if (!spec.deltas()) {
+      return model.completeTokens(jobId, m -> body(m, ids, max, false)).map(reply -> toTurn(round, reply));
+    }
+    // Streamed: reasoning and content go out as model.delta events, at most ~10 a second.
+    return Mono.defer(() -> {
+      DeltaCoalescer coalescer = new DeltaCoalescer(round, ledger.tokenizer(), toolNames, deltas, System::nanoTime, 100_000_000L);
+      return model.completeTokensStreaming(jobId, m -> body(m, ids, max, true), coalescer::accept)
+          .doOnSuccess(r -> coalescer.finish())
+          .map(reply -> toTurn(round, reply));
+    });
   }
 
   /**
@@ -88,7 +99,7 @@ final class LedgerTranscript implements Transcript {
    * written while the prompt grows by appends (always, but at a compaction or under keep_last_k),
    * so a round's cost does not grow with the job's length beyond a byte copy.
    */
-  private synchronized byte[] body(String modelName, int[] ids, long maxTokens) {
+  private synchronized byte[] body(String modelName, int[] ids, long maxTokens, boolean stream) {
     int from = 0;
     if (ids.length >= sentIds.length && Arrays.equals(ids, 0, sentIds.length, sentIds, 0, sentIds.length)) {
       from = sentIds.length;
@@ -116,7 +127,8 @@ final class LedgerTranscript implements Transcript {
     }
     b.append(",\"stop_token_ids\":[").append(ledger.stopId()).append(']');
     b.append(",\"session_id\":\"").append(jobId).append('"');
-    b.append(",\"return_token_ids\":true,\"skip_special_tokens\":false,\"stream\":false}");
+    b.append(",\"return_token_ids\":true,\"skip_special_tokens\":false");
+    b.append(stream ? ",\"stream\":true,\"stream_options\":{\"include_usage\":true}}" : ",\"stream\":false}");
     byte[] head = ("{\"model\":" + json.writeValueAsString(modelName) + ",\"prompt\":[").getBytes(StandardCharsets.UTF_8);
     byte[] rest = b.toString().getBytes(StandardCharsets.UTF_8);
     byte[] out = new byte[head.length + idsJsonLength + rest.length];

@@ -2,6 +2,7 @@ package io.fathom.orchestrator.run;
 
 import io.fathom.orchestrator.config.FathomProperties;
 import io.fathom.orchestrator.events.EventLog;
+import io.fathom.orchestrator.events.Notifications;
 import io.fathom.orchestrator.jobs.JobStore;
 import io.fathom.orchestrator.jobs.JobWriter;
 import io.fathom.orchestrator.model.ModelClient;
@@ -17,6 +18,7 @@ public record RunContext(
     JobStore jobs,
     JobWriter writer,
     EventLog events,
+    Notifications notifications,
     ModelClient model,
     TokenizerSource tokenizers,
     ToolCatalog tools,
