@@ -20,7 +20,8 @@ import reactor.core.scheduler.Schedulers;
 
 /**
  * The model's tokenizer, which the token-exact loop needs: read from the model directory
- * ({@code FATHOM_MODEL}) at start, or else fetched once from the first model server, which serves
+ * ({@code FATHOM_MODEL}) at start — when the directory's own chat template renders a tool loop as
+ * the built-in renderer does ({@link TemplateCheck}); otherwise jobs speak chat —, or else fetched once from the first model server, which serves
  * its {@code tokenizer.json} at {@code {base}/fathom/tokenizer.json} (Fathom's worker does). With
  * {@code FATHOM_PROMPT_MODE=chat}, or in {@code auto} mode when neither has one, there is none and
  * jobs speak OpenAI chat.
@@ -57,8 +58,17 @@ public class TokenizerSource {
       tokenizer = Mono.just(Optional.empty());
     } else if (dir != null && !dir.isBlank()) {
       HfTokenizer loaded = load(Path.of(dir));
-      log.info("Tokenizer from {} ({} tokens): jobs send token prompts", dir, loaded.vocabSize());
-      tokenizer = Mono.just(Optional.of(loaded));
+      Optional<String> disagreement = TemplateCheck.disagreement(Path.of(dir));
+      if (disagreement.isPresent() && mode == PromptMode.TOKENS) {
+        throw new IllegalStateException("FATHOM_MODEL=" + dir + ": " + disagreement.get() + "; token prompts would not be what the model expects");
+      }
+      if (disagreement.isPresent()) {
+        log.warn("FATHOM_MODEL={}: {}; jobs speak OpenAI chat (the server renders its own template)", dir, disagreement.get());
+        tokenizer = Mono.just(Optional.empty());
+      } else {
+        log.info("Tokenizer from {} ({} tokens): jobs send token prompts", dir, loaded.vocabSize());
+        tokenizer = Mono.just(Optional.of(loaded));
+      }
     } else if (properties.inferenceUrls().isEmpty()) {
       tokenizer = mode == PromptMode.TOKENS
           ? Mono.error(new IllegalStateException("FATHOM_PROMPT_MODE=tokens needs FATHOM_MODEL or a model server"))
