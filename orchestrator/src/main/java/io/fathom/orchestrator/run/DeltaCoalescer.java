@@ -10,18 +10,19 @@ import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
- * Turns a round's streamed token ids into {@code model.delta} events: decodes them without ever
- * splitting a UTF-8 character, splits reasoning from content as the output parser does (tool-call
- * blocks are not shown), and coalesces — a delta at most every {@code interval}, or sooner when
- * {@link #MAX_CHARS} have gathered (a notification's payload is bounded).
+ * Turns what a round's model writes, as it streams, into {@code model.delta} events: reasoning and
+ * content appended as they come, coalesced — a delta at most every {@code interval}, or sooner when
+ * {@link #MAX_CHARS} have gathered (a notification's payload is bounded). Token streams go through
+ * {@link #tokens}: decoded without ever splitting a UTF-8 character and split into reasoning and
+ * content as the output parser does (tool-call blocks are not shown); chat streams give reasoning
+ * and content directly.
  */
 final class DeltaCoalescer {
 
   static final int MAX_CHARS = 2000;
+  static final long INTERVAL_NANOS = 100_000_000L;
 
   private final int round;
-  private final IncrementalDecoder decoder;
-  private final NanbeigeOutputParser parser;
   private final Consumer<EventData.ModelDelta> out;
   private final LongSupplier clock;
   private final long intervalNanos;
@@ -29,28 +30,49 @@ final class DeltaCoalescer {
   private final StringBuilder content = new StringBuilder();
   private long lastFlush;
 
-  DeltaCoalescer(
-      int round, HfTokenizer tokenizer, Set<String> tools, Consumer<EventData.ModelDelta> out, LongSupplier clock, long intervalNanos) {
+  DeltaCoalescer(int round, Consumer<EventData.ModelDelta> out, LongSupplier clock, long intervalNanos) {
     this.round = round;
-    this.decoder = tokenizer.newIncrementalDecoder(true);
-    this.parser = new NanbeigeOutputParser(tools, this::onParsed);
     this.out = out;
     this.clock = clock;
     this.intervalNanos = intervalNanos;
     this.lastFlush = clock.getAsLong();
   }
 
-  /** New ids, in order. */
-  synchronized void accept(int[] ids) {
-    for (int id : ids) {
-      String text = decoder.next(id);
-      if (!text.isEmpty()) {
-        parser.feed(text);
+  /** A consumer of streamed token ids that feeds this coalescer. */
+  Consumer<int[]> tokens(HfTokenizer tokenizer, Set<String> tools) {
+    IncrementalDecoder decoder = tokenizer.newIncrementalDecoder(true);
+    NanbeigeOutputParser parser =
+        new NanbeigeOutputParser(
+            tools,
+            event -> {
+              switch (event) {
+                case ParseEvent.ReasoningDelta r -> append(reasoning, r.text());
+                case ParseEvent.ContentDelta c -> append(content, c.text());
+                default -> {}
+              }
+            });
+    return ids -> {
+      synchronized (this) {
+        for (int id : ids) {
+          String text = decoder.next(id);
+          if (!text.isEmpty()) {
+            parser.feed(text);
+          }
+        }
+        tick();
       }
+    };
+  }
+
+  /** Streamed text (either may be null). */
+  synchronized void text(String reasoningPiece, String contentPiece) {
+    if (reasoningPiece != null) {
+      append(reasoning, reasoningPiece);
     }
-    if (clock.getAsLong() - lastFlush >= intervalNanos) {
-      flush();
+    if (contentPiece != null) {
+      append(content, contentPiece);
     }
+    tick();
   }
 
   /** The generation ended: what is gathered goes out. */
@@ -58,13 +80,15 @@ final class DeltaCoalescer {
     flush();
   }
 
-  private void onParsed(ParseEvent event) {
-    switch (event) {
-      case ParseEvent.ReasoningDelta r -> reasoning.append(r.text());
-      case ParseEvent.ContentDelta c -> content.append(c.text());
-      default -> {}
-    }
+  private void append(StringBuilder to, String text) {
+    to.append(text);
     if (reasoning.length() + content.length() >= MAX_CHARS) {
+      flush();
+    }
+  }
+
+  private void tick() {
+    if (clock.getAsLong() - lastFlush >= intervalNanos) {
       flush();
     }
   }

@@ -87,8 +87,8 @@ final class LedgerTranscript implements Transcript {
     }
     // Streamed: reasoning and content go out as model.delta events, at most ~10 a second.
     return Mono.defer(() -> {
-      DeltaCoalescer coalescer = new DeltaCoalescer(round, ledger.tokenizer(), toolNames, deltas, System::nanoTime, 100_000_000L);
-      return model.completeTokensStreaming(jobId, m -> body(m, ids, max, true), coalescer::accept)
+      DeltaCoalescer coalescer = new DeltaCoalescer(round, deltas, System::nanoTime, DeltaCoalescer.INTERVAL_NANOS);
+      return model.completeTokensStreaming(jobId, m -> body(m, ids, max, true), coalescer.tokens(ledger.tokenizer(), toolNames))
           .doOnSuccess(r -> coalescer.finish())
           .map(reply -> toTurn(round, reply));
     });

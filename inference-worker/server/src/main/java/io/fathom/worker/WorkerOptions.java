@@ -1,0 +1,192 @@
+package io.fathom.worker;
+
+import io.fathom.engine.kv.KvLayout;
+import io.fathom.engine.model.ModelPresets;
+import io.fathom.worker.model.LoadedModel;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.Locale;
+
+/**
+ * The worker's command line.
+ *
+ * @param modelDir a Hugging Face model directory, or null with {@code dummyPreset}
+ * @param dummyPreset a preset name whose random checkpoint is written (once) under {@code dummyDir}
+ * @param servedModelName the name in {@code /v1/models} and responses (default: the directory's or preset's name)
+ * @param threads forward-pass threads (the engine thread included)
+ * @param kvCacheTokens tokens the KV cache holds; 0: the model's context, at most what 1 GiB holds (but at least one context of 4096)
+ * @param maxRequestBytes the largest request body accepted
+ */
+public record WorkerOptions(
+    Path modelDir,
+    String dummyPreset,
+    Path dummyDir,
+    long dummySeed,
+    String host,
+    int port,
+    String servedModelName,
+    Duration sessionTtl,
+    int threads,
+    long kvCacheTokens,
+    int blockSize,
+    int maxTokensPerStep,
+    int maxRunningSequences,
+    LoadedModel.TemplateChoice template,
+    long maxRequestBytes) {
+
+  public static final String USAGE =
+      """
+      usage: WorkerMain (--model DIR | --dummy tiny|small|nanbeige4.1-3b) [options]
+        --model DIR              a Hugging Face model directory (config.json, safetensors, tokenizer.json)
+        --dummy PRESET           random weights of a preset's shape and a synthetic tokenizer
+        --dummy-dir DIR          where dummy models are written once and reused (default: $TMPDIR/fathom-dummy)
+        --seed N                 the dummy weights' seed (default 1)
+        --host HOST              the address to listen on (default 127.0.0.1)
+        --port N                 the port (default 8000; 0 picks a free one)
+        --served-model-name NAME the model name in /v1/models and responses
+        --session-ttl DURATION   how long a session's prefix stays pinned after its request (default 10m; e.g. 90s, 1h, PT5M)
+        --threads N              forward-pass threads (default: the available processors)
+        --kv-cache-tokens N      KV cache size in tokens (default: the context, within 1 GiB)
+        --block-size N           KV block size in tokens (default 16)
+        --max-tokens-per-step N  the engine's token budget per step (default 512)
+        --max-running N          the most sequences running at once (default 64)
+        --chat-template builtin|model  the built-in Nanbeige renderer (default) or the model's Jinja template
+        --max-request-bytes N    the largest request body (default 64 MiB)
+      """;
+
+  public WorkerOptions {
+    if ((modelDir == null) == (dummyPreset == null)) {
+      throw new IllegalArgumentException("give exactly one of --model DIR and --dummy PRESET");
+    }
+    if (dummyPreset != null && !ModelPresets.names().contains(dummyPreset)) {
+      throw new IllegalArgumentException("--dummy: unknown preset '" + dummyPreset + "'; known: " + ModelPresets.names());
+    }
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("--port must be in 0..65535, got " + port);
+    }
+    if (threads < 1 || blockSize < 1 || maxTokensPerStep < 1 || maxRunningSequences < 1 || kvCacheTokens < 0
+        || maxRequestBytes < 1024) {
+      throw new IllegalArgumentException("a numeric option is out of range");
+    }
+  }
+
+  /** Defaults for a dummy preset (tests). */
+  public static WorkerOptions dummy(String preset, Path dummyDir) {
+    return new WorkerOptions(
+        null, preset, dummyDir, 1, "127.0.0.1", 0, null, Duration.ofMinutes(10),
+        Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors())), 0, KvLayout.DEFAULT_BLOCK_SIZE, 512, 64,
+        LoadedModel.TemplateChoice.BUILTIN, 64L << 20);
+  }
+
+  public WorkerOptions withPort(int value) {
+    return new WorkerOptions(modelDir, dummyPreset, dummyDir, dummySeed, host, value, servedModelName, sessionTtl,
+        threads, kvCacheTokens, blockSize, maxTokensPerStep, maxRunningSequences, template, maxRequestBytes);
+  }
+
+  public WorkerOptions withKvCacheTokens(long value) {
+    return new WorkerOptions(modelDir, dummyPreset, dummyDir, dummySeed, host, port, servedModelName, sessionTtl,
+        threads, value, blockSize, maxTokensPerStep, maxRunningSequences, template, maxRequestBytes);
+  }
+
+  public WorkerOptions withSessionTtl(Duration value) {
+    return new WorkerOptions(modelDir, dummyPreset, dummyDir, dummySeed, host, port, servedModelName, value,
+        threads, kvCacheTokens, blockSize, maxTokensPerStep, maxRunningSequences, template, maxRequestBytes);
+  }
+
+  public WorkerOptions withMaxRequestBytes(long value) {
+    return new WorkerOptions(modelDir, dummyPreset, dummyDir, dummySeed, host, port, servedModelName, sessionTtl,
+        threads, kvCacheTokens, blockSize, maxTokensPerStep, maxRunningSequences, template, value);
+  }
+
+  /** Parses the command line. */
+  public static WorkerOptions parse(String[] args) {
+    Path model = null;
+    String dummy = null;
+    Path dummyDir = Path.of(System.getProperty("java.io.tmpdir"), "fathom-dummy");
+    long seed = 1;
+    String host = "127.0.0.1";
+    int port = 8000;
+    String name = null;
+    Duration ttl = Duration.ofMinutes(10);
+    int threads = Runtime.getRuntime().availableProcessors();
+    long kv = 0;
+    int block = KvLayout.DEFAULT_BLOCK_SIZE;
+    int perStep = 512;
+    int running = 64;
+    LoadedModel.TemplateChoice template = LoadedModel.TemplateChoice.BUILTIN;
+    long maxBytes = 64L << 20;
+    for (int i = 0; i < args.length; i++) {
+      String flag = args[i];
+      String value = null;
+      int eq = flag.indexOf('=');
+      if (flag.startsWith("--") && eq > 0) {
+        value = flag.substring(eq + 1);
+        flag = flag.substring(0, eq);
+      }
+      if (flag.equals("--help") || flag.equals("-h")) {
+        throw new IllegalArgumentException("");
+      }
+      if (value == null) {
+        if (i + 1 >= args.length) {
+          throw new IllegalArgumentException(flag + " needs a value");
+        }
+        value = args[++i];
+      }
+      switch (flag) {
+        case "--model" -> model = Path.of(value);
+        case "--dummy", "--load-format-dummy" -> dummy = value;
+        case "--dummy-dir" -> dummyDir = Path.of(value);
+        case "--seed" -> seed = number(flag, value);
+        case "--host" -> host = value;
+        case "--port" -> port = (int) number(flag, value);
+        case "--served-model-name" -> name = value;
+        case "--session-ttl" -> ttl = duration(flag, value);
+        case "--threads" -> threads = (int) number(flag, value);
+        case "--kv-cache-tokens" -> kv = number(flag, value);
+        case "--block-size" -> block = (int) number(flag, value);
+        case "--max-tokens-per-step" -> perStep = (int) number(flag, value);
+        case "--max-running" -> running = (int) number(flag, value);
+        case "--chat-template" -> template = switch (value) {
+          case "builtin" -> LoadedModel.TemplateChoice.BUILTIN;
+          case "model" -> LoadedModel.TemplateChoice.MODEL;
+          default -> throw new IllegalArgumentException("--chat-template must be builtin or model, got " + value);
+        };
+        case "--max-request-bytes" -> maxBytes = number(flag, value);
+        default -> throw new IllegalArgumentException("unknown option " + flag);
+      }
+    }
+    return new WorkerOptions(model, dummy, dummyDir, seed, host, port, name, ttl, threads, kv, block, perStep, running,
+        template, maxBytes);
+  }
+
+  private static long number(String flag, String value) {
+    try {
+      return Long.parseLong(value.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(flag + " must be an integer, got '" + value + "'");
+    }
+  }
+
+  /** {@code 90s}, {@code 10m}, {@code 2h}, {@code 500ms} or ISO-8601 ({@code PT10M}). */
+  static Duration duration(String flag, String value) {
+    String v = value.trim().toLowerCase(Locale.ROOT);
+    try {
+      if (v.startsWith("pt") || v.startsWith("p")) {
+        return Duration.parse(value.trim().toUpperCase(Locale.ROOT));
+      }
+      if (v.endsWith("ms")) {
+        return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
+      }
+      long n = Long.parseLong(v.substring(0, v.length() - 1));
+      return switch (v.charAt(v.length() - 1)) {
+        case 's' -> Duration.ofSeconds(n);
+        case 'm' -> Duration.ofMinutes(n);
+        case 'h' -> Duration.ofHours(n);
+        default -> Duration.ofSeconds(Long.parseLong(v));
+      };
+    } catch (NumberFormatException | DateTimeParseException | StringIndexOutOfBoundsException e) {
+      throw new IllegalArgumentException(flag + " must be a duration such as 90s, 10m or PT10M, got '" + value + "'");
+    }
+  }
+}
