@@ -37,7 +37,7 @@ public class ModelClient {
   private final WorkerRouter router;
   private final tools.jackson.databind.json.JsonMapper json;
   private final FathomProperties.Model settings;
-  private final Map<String, Mono<String>> modelNames = new ConcurrentHashMap<>();
+  private final Map<String, Mono<ModelInfo>> models = new ConcurrentHashMap<>();
 
   public ModelClient(
       WebClient.Builder builder, FathomProperties properties, WorkerRouter router, tools.jackson.databind.json.JsonMapper json) {
@@ -67,7 +67,7 @@ public class ModelClient {
    * ModelUnavailableException} once every attempt failed.
    */
   public Mono<ModelReply> complete(UUID job, Function<String, byte[]> body) {
-    return withFailover(job, (server, model) -> call(server, body.apply(model)));
+    return withFailover(job, (server, model) -> call(server, body.apply(model.name())));
   }
 
   /**
@@ -75,8 +75,8 @@ public class ModelClient {
    * /completions} request (prompt as token ids, {@code return_token_ids}) for a model name. The
    * reply must carry the generated ids ({@code choices[0].token_ids}, vLLM's extension).
    */
-  public Mono<TokenReply> completeTokens(UUID job, Function<String, byte[]> body) {
-    return withFailover(job, (server, model) -> callTokens(server, body.apply(model)));
+  public Mono<TokenReply> completeTokens(UUID job, Function<ModelInfo, byte[]> body) {
+    return withFailover(job, (server, model) -> Mono.fromCallable(() -> body.apply(model)).flatMap(b -> callTokens(server, b)));
   }
 
   /**
@@ -84,8 +84,9 @@ public class ModelClient {
    * gets each chunk's new ids as they come. An attempt that fails midway is retried whole (its
    * chunks were passed on already).
    */
-  public Mono<TokenReply> completeTokensStreaming(UUID job, Function<String, byte[]> body, java.util.function.Consumer<int[]> onIds) {
-    return withFailover(job, (server, model) -> callTokensStreaming(server, body.apply(model), onIds));
+  public Mono<TokenReply> completeTokensStreaming(UUID job, Function<ModelInfo, byte[]> body, java.util.function.Consumer<int[]> onIds) {
+    return withFailover(
+        job, (server, model) -> Mono.fromCallable(() -> body.apply(model)).flatMap(b -> callTokensStreaming(server, b, onIds)));
   }
 
   private Mono<TokenReply> callTokensStreaming(String server, byte[] body, java.util.function.Consumer<int[]> onIds) {
@@ -178,7 +179,7 @@ public class ModelClient {
    * Calls the job's server ({@link WorkerRouter}); an attempt that fails for the server's sake
    * marks it for avoidance, so the retry goes to another server within the same round.
    */
-  private <T> Mono<T> withFailover(UUID job, java.util.function.BiFunction<String, String, Mono<T>> call) {
+  private <T> Mono<T> withFailover(UUID job, java.util.function.BiFunction<String, ModelInfo, Mono<T>> call) {
     if (router.isEmpty()) {
       return Mono.error(
           new ModelUnavailableException(
@@ -188,7 +189,7 @@ public class ModelClient {
             () -> {
               String server = router.pick(job);
               router.started(server);
-              return modelName(server)
+              return modelInfo(server)
                   .flatMap(model -> call.apply(server, model))
                   .doOnSuccess(x -> router.finished(server, false))
                   .doOnError(e -> router.finished(server, isTransient(e)))
@@ -204,7 +205,9 @@ public class ModelClient {
                             "model_unavailable",
                             "the model servers failed " + (signal.totalRetries() + 1) + " attempts; last: "
                                 + describe(signal.failure()))))
-        .onErrorMap(e -> !(e instanceof ModelUnavailableException), e -> new ModelUnavailableException("model_error", describe(e)));
+        .onErrorMap(
+            e -> !(e instanceof ModelUnavailableException) && !(e instanceof ContextFullException),
+            e -> new ModelUnavailableException("model_error", describe(e)));
   }
 
   private Mono<ModelReply> call(String server, byte[] body) {
@@ -282,12 +285,14 @@ public class ModelClient {
             server));
   }
 
-  /** The configured model name, or the first model the server lists, asked once per server. */
-  private Mono<String> modelName(String server) {
-    if (settings.name() != null && !settings.name().isBlank()) {
-      return Mono.just(settings.name());
-    }
-    return modelNames.computeIfAbsent(
+  /**
+   * The configured model name (or the first model the server lists) and the server's context
+   * length when it says ({@code max_model_len}, as vLLM and Fathom's worker do), asked once per
+   * server.
+   */
+  private Mono<ModelInfo> modelInfo(String server) {
+    String configured = settings.name() == null || settings.name().isBlank() ? null : settings.name();
+    return models.computeIfAbsent(
         server,
         s ->
             web.get()
@@ -295,9 +300,13 @@ public class ModelClient {
                 .retrieve()
                 .bodyToMono(JsonNode.class)
                 .timeout(Duration.ofSeconds(10))
-                .map(n -> n.path("data").path(0).path("id").asString("default"))
-                .onErrorReturn("default")
-                .cache(name -> Duration.ofHours(1), e -> Duration.ZERO, () -> Duration.ZERO));
+                .map(n -> {
+                  JsonNode first = n.path("data").path(0);
+                  int maxLen = first.path("max_model_len").asInt(0);
+                  return new ModelInfo(configured != null ? configured : first.path("id").asString("default"), maxLen > 0 ? maxLen : null);
+                })
+                .onErrorReturn(new ModelInfo(configured != null ? configured : "default", null))
+                .cache(info -> Duration.ofHours(1), e -> Duration.ZERO, () -> Duration.ZERO));
   }
 
   private static boolean isTransient(Throwable e) {
@@ -307,6 +316,7 @@ public class ModelClient {
       case WebClientRequestException w -> true;
       case DecodingException d -> true;
       case BadResponse b -> true;
+      case ContextFullException c -> false;
       default -> false;
     };
   }

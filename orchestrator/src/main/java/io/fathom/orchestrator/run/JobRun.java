@@ -12,6 +12,7 @@ import io.fathom.orchestrator.jobs.Job;
 import io.fathom.orchestrator.jobs.JobChange;
 import io.fathom.orchestrator.jobs.JobError;
 import io.fathom.orchestrator.jobs.JobStatus;
+import io.fathom.orchestrator.model.ContextFullException;
 import io.fathom.orchestrator.model.Conversation;
 import io.fathom.orchestrator.model.ModelUnavailableException;
 import io.fathom.orchestrator.tools.JobTool;
@@ -127,6 +128,7 @@ final class JobRun {
       case CancelRequested c -> cancelled();
       case ModelUnavailableException m -> fail(new JobError(m.code(), m.getMessage()));
       case BudgetExhausted b -> fail(new JobError(b.code(), b.getMessage()));
+      case ContextFullException c -> fail(new JobError("context_exhausted", c.getMessage()));
       case TimeoutException t ->
           fail(new JobError("deadline_exceeded", "the job ran past its deadline of " + job.spec().deadlineSeconds() + " s"));
       default -> {

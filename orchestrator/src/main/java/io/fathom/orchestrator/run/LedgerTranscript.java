@@ -7,7 +7,9 @@ import io.fathom.orchestrator.context.Ledger;
 import io.fathom.orchestrator.context.ToolResultCap;
 import io.fathom.orchestrator.events.EventData;
 import io.fathom.orchestrator.jobs.JobSpec;
+import io.fathom.orchestrator.model.ContextFullException;
 import io.fathom.orchestrator.model.ModelClient;
+import io.fathom.orchestrator.model.ModelInfo;
 import io.fathom.orchestrator.model.TokenReply;
 import io.fathom.protocol.chat.NanbeigeOutputParser;
 import io.fathom.protocol.chat.ParseEvent;
@@ -99,7 +101,16 @@ final class LedgerTranscript implements Transcript {
    * written while the prompt grows by appends (always, but at a compaction or under keep_last_k),
    * so a round's cost does not grow with the job's length beyond a byte copy.
    */
-  private synchronized byte[] body(String modelName, int[] ids, long maxTokens, boolean stream) {
+  private synchronized byte[] body(ModelInfo info, int[] ids, long maxTokens, boolean stream) {
+    if (info.maxModelLen() != null) {
+      int room = info.maxModelLen() - ids.length;
+      if (room <= 0) {
+        throw new ContextFullException(
+            "the context holds " + ids.length + " tokens; the model server's context is " + info.maxModelLen() + " (context policy "
+                + policy.spec() + ")");
+      }
+      maxTokens = Math.min(maxTokens, room);
+    }
     int from = 0;
     if (ids.length >= sentIds.length && Arrays.equals(ids, 0, sentIds.length, sentIds, 0, sentIds.length)) {
       from = sentIds.length;
@@ -129,7 +140,7 @@ final class LedgerTranscript implements Transcript {
     b.append(",\"session_id\":\"").append(jobId).append('"');
     b.append(",\"return_token_ids\":true,\"skip_special_tokens\":false");
     b.append(stream ? ",\"stream\":true,\"stream_options\":{\"include_usage\":true}}" : ",\"stream\":false}");
-    byte[] head = ("{\"model\":" + json.writeValueAsString(modelName) + ",\"prompt\":[").getBytes(StandardCharsets.UTF_8);
+    byte[] head = ("{\"model\":" + json.writeValueAsString(info.name()) + ",\"prompt\":[").getBytes(StandardCharsets.UTF_8);
     byte[] rest = b.toString().getBytes(StandardCharsets.UTF_8);
     byte[] out = new byte[head.length + idsJsonLength + rest.length];
     System.arraycopy(head, 0, out, 0, head.length);
