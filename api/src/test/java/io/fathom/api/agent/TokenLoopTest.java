@@ -290,7 +290,7 @@ class TokenLoopTest {
     MODEL.tokenDelay(8);
     try {
       String id = submit("story");
-      List<Http.Sse> events = events(id); // subscribed at once: live while the model generates
+      List<Http.Sse> events = http.eventsWithDeltas("/v1/jobs/" + id + "/events", null, 1000); // live while the model generates
       List<Http.Sse> deltas = events.stream().filter(e -> e.event().equals("model.delta")).toList();
       JsonNode completed = events.stream().filter(e -> e.event().equals("model.completed")).findFirst().orElseThrow().json();
       assertThat(deltas).hasSizeGreaterThanOrEqualTo(2);
@@ -315,7 +315,7 @@ class TokenLoopTest {
   @Test
   void deltasCanBeTurnedOffPerJob() {
     String id = submit("story", "stream_deltas", "false");
-    List<Http.Sse> events = events(id);
+    List<Http.Sse> events = http.eventsWithDeltas("/v1/jobs/" + id + "/events", null, 1000);
     assertThat(events).noneMatch(e -> e.event().equals("model.delta"));
     assertThat(MODEL.requests(id).getFirst().path("stream").asBoolean()).isFalse();
     assertThat(finished(id).path("answer").asString()).isEqualTo("It is 21 C in Paris. It is 21 C in Paris.");

@@ -168,6 +168,9 @@ public final class LoadBenchmark {
             // in-process), and a process may hold 20,000 files here: leave room for the server side.
             "--fathom.model.max-connections=" + Math.min(Math.max(jobs, 1000), 8000),
             "--server.port=0",
+            // Percentiles over the whole run (the default window is the last two minutes).
+            "--management.metrics.distribution.expiry.fathom=6h",
+            "--management.metrics.distribution.buffer-length.fathom=1",
             "--logging.level.io.fathom=WARN");
     try {
       int requestsBefore = model.requests().getAsInt();

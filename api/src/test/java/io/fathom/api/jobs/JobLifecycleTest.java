@@ -96,6 +96,28 @@ class JobLifecycleTest extends ServiceTest {
   }
 
   @Test
+  void chatModelOutputStreamsAsLiveDeltasUnlessTurnedOff() {
+    defineWeather(alice);
+    MODEL.delay(100); // the job is still running when the stream starts
+    try {
+      String id = submit(alice, jobBody("weather:Lima", "get_weather"));
+      List<Http.Sse> events = alice.eventsWithDeltas("/v1/jobs/" + id + "/events", null, 1000);
+      List<Http.Sse> deltas = events.stream().filter(e -> e.event().equals("model.delta")).toList();
+      assertThat(deltas).isNotEmpty().allMatch(d -> d.id() == -1);
+      String answer = events.getLast().json().path("answer").asString();
+      String streamed = deltas.stream().filter(d -> d.json().path("round").asInt() == 2)
+          .map(d -> d.json().path("content").asString("")).reduce("", String::concat);
+      assertThat(answer).endsWith(streamed).isNotEmpty();
+      assertThat(streamed).isNotEmpty();
+
+      String quiet = submit(alice, "{\"task\": \"weather:Quito\", \"tools\": [\"get_weather\"], \"stream_deltas\": false}");
+      assertThat(alice.eventsWithDeltas("/v1/jobs/" + quiet + "/events", null, 1000)).noneMatch(e -> e.event().equals("model.delta"));
+    } finally {
+      MODEL.delay(0);
+    }
+  }
+
+  @Test
   void aLiveSubscriberSeesEveryEventOfARunningJob() throws Exception {
     defineWeather(alice);
     String id = submit(alice, jobBody("weather:Rome", "get_weather"));

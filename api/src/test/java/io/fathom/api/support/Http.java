@@ -90,8 +90,16 @@ public final class Http {
     return b;
   }
 
-  /** Reads an event stream until the server closes it (or {@code max} events), with optional Last-Event-ID. */
+  /**
+   * Reads an event stream's stored events until the server closes it (or {@code max} events), with
+   * optional Last-Event-ID; live {@code model.delta} events are left out.
+   */
   public List<Sse> events(String path, String lastEventId, int max) {
+    return eventsWithDeltas(path, lastEventId, max).stream().filter(e -> !e.event().equals("model.delta")).toList();
+  }
+
+  /** Like {@link #events}, with the live {@code model.delta} events in place. */
+  public List<Sse> eventsWithDeltas(String path, String lastEventId, int max) {
     HttpRequest.Builder b = request(path).header("Accept", "text/event-stream");
     if (lastEventId != null) {
       b.header("Last-Event-ID", lastEventId);

@@ -92,7 +92,13 @@ public final class ScriptedModelServer implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
-    JsonNode message = rawScript == null ? script.apply(request) : rawScript.apply(new String(body, StandardCharsets.UTF_8));
+    String text = rawScript == null ? null : new String(body, StandardCharsets.UTF_8);
+    JsonNode message = rawScript == null ? script.apply(request) : rawScript.apply(text);
+    boolean stream = rawScript == null ? request.path("stream").asBoolean(false) : text.contains("\"stream\":true");
+    if (stream) {
+      stream(ex, message, body.length / 4);
+      return;
+    }
     ObjectNode response = json.createObjectNode();
     response.put("id", "chatcmpl-" + requests.get());
     response.put("object", "chat.completion");
@@ -108,6 +114,67 @@ public final class ScriptedModelServer implements AutoCloseable {
     usage.put("completion_tokens", completion);
     usage.put("total_tokens", prompt + completion);
     send(ex, 200, json.writeValueAsString(response));
+  }
+
+  /**
+   * The message as OpenAI streams it: a role chunk, reasoning and content in pieces, each tool
+   * call's name then its arguments in two pieces, the finish reason, usage, {@code [DONE]}.
+   */
+  private void stream(HttpExchange ex, JsonNode message, int promptTokens) throws IOException {
+    ex.getResponseHeaders().set("Content-Type", "text/event-stream");
+    ex.sendResponseHeaders(200, 0);
+    try (OutputStream out = ex.getResponseBody()) {
+      chunk(out, d -> d.put("role", "assistant"));
+      for (String field : new String[] {"reasoning_content", "content"}) {
+        String value = message.path(field).asString("");
+        for (int i = 0; i < value.length(); i += 24) {
+          String piece = value.substring(i, Math.min(value.length(), i + 24));
+          chunk(out, d -> d.put(field, piece));
+        }
+      }
+      JsonNode calls = message.path("tool_calls");
+      for (int i = 0; i < calls.size(); i++) {
+        JsonNode call = calls.get(i);
+        int index = i;
+        String args = call.path("function").path("arguments").asString("");
+        int half = args.length() / 2;
+        chunk(out, d -> {
+          ObjectNode c = d.putArray("tool_calls").addObject();
+          c.put("index", index);
+          c.put("id", call.path("id").asString());
+          c.put("type", "function");
+          c.putObject("function").put("name", call.path("function").path("name").asString()).put("arguments", args.substring(0, half));
+        });
+        chunk(out, d -> d.putArray("tool_calls").addObject().put("index", index).putObject("function").put("arguments", args.substring(half)));
+      }
+      ObjectNode last = json.createObjectNode();
+      ObjectNode choice = last.putArray("choices").addObject();
+      choice.put("index", 0);
+      choice.putObject("delta");
+      choice.put("finish_reason", calls.isEmpty() ? "stop" : "tool_calls");
+      write(out, last);
+      ObjectNode usage = json.createObjectNode();
+      usage.putArray("choices");
+      int completion = message.toString().length() / 4;
+      usage.putObject("usage").put("prompt_tokens", promptTokens).put("completion_tokens", completion).put("total_tokens", promptTokens + completion);
+      write(out, usage);
+      out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
+      out.flush();
+    }
+  }
+
+  private void chunk(OutputStream out, java.util.function.Consumer<ObjectNode> delta) throws IOException {
+    ObjectNode c = json.createObjectNode();
+    ObjectNode choice = c.putArray("choices").addObject();
+    choice.put("index", 0);
+    delta.accept(choice.putObject("delta"));
+    choice.putNull("finish_reason");
+    write(out, c);
+  }
+
+  private static void write(OutputStream out, JsonNode chunk) throws IOException {
+    out.write(("data: " + chunk + "\n\n").getBytes(StandardCharsets.UTF_8));
+    out.flush();
   }
 
   private static void send(HttpExchange ex, int status, String body) throws IOException {

@@ -43,6 +43,11 @@ public final class Conversation {
 
   /** The body of a {@code /chat/completions} request for this conversation. */
   public byte[] requestBody(String model, Sampling sampling) {
+    return requestBody(model, sampling, false);
+  }
+
+  /** The same, streaming when {@code stream} (with usage in the last chunk). */
+  public byte[] requestBody(String model, Sampling sampling, boolean stream) {
     ObjectNode head = json.createObjectNode();
     head.put("model", model);
     if (sampling.temperature() != null) {
@@ -54,7 +59,10 @@ public final class Conversation {
     if (sampling.maxTokens() != null) {
       head.put("max_tokens", sampling.maxTokens());
     }
-    head.put("stream", false);
+    head.put("stream", stream);
+    if (stream) {
+      head.putObject("stream_options").put("include_usage", true);
+    }
     byte[] headBytes = json.writeValueAsBytes(head);
     ByteArrayOutputStream out = new ByteArrayOutputStream(bytes + messages.size() + 256 + (tools == null ? 0 : tools.length));
     out.write(headBytes, 0, headBytes.length - 1); // without the closing brace

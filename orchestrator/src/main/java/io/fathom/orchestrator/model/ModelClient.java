@@ -4,6 +4,7 @@ import io.fathom.orchestrator.config.FathomProperties;
 import io.fathom.orchestrator.routing.WorkerRouter;
 import io.fathom.protocol.openai.ChatCompletionResponse;
 import io.fathom.protocol.openai.ChatMessage;
+import io.fathom.protocol.openai.ToolCall;
 import io.fathom.protocol.openai.Usage;
 import io.fathom.tools.net.QueuedConnections;
 import java.time.Duration;
@@ -80,20 +81,26 @@ public class ModelClient {
   }
 
   /**
-   * Like {@link #completeTokens}, with the request streaming ({@code "stream": true}): {@code onIds}
-   * gets each chunk's new ids as they come. An attempt that fails midway is retried whole (its
-   * chunks were passed on already).
+   * Like {@link #complete}, with the request streaming ({@code "stream": true}): {@code onText}
+   * gets each chunk's reasoning and content pieces (either may be null) as they come; tool calls
+   * are assembled from their deltas by index. An attempt that fails midway is retried whole.
    */
-  public Mono<TokenReply> completeTokensStreaming(UUID job, Function<ModelInfo, byte[]> body, java.util.function.Consumer<int[]> onIds) {
-    return withFailover(
-        job, (server, model) -> Mono.fromCallable(() -> body.apply(model)).flatMap(b -> callTokensStreaming(server, b, onIds)));
+  public Mono<ModelReply> completeStreaming(UUID job, Function<String, byte[]> body, java.util.function.BiConsumer<String, String> onText) {
+    return withFailover(job, (server, model) -> callStreaming(server, body.apply(model.name()), onText));
   }
 
-  private Mono<TokenReply> callTokensStreaming(String server, byte[] body, java.util.function.Consumer<int[]> onIds) {
+  private Mono<ModelReply> callStreaming(String server, byte[] body, java.util.function.BiConsumer<String, String> onText) {
     long start = System.nanoTime();
-    StreamedTokens acc = new StreamedTokens();
+    StreamedChat acc = new StreamedChat();
+    return sse(server, "/chat/completions", body)
+        .concatMap(chunk -> acc.add(chunk, onText))
+        .then(Mono.defer(() -> acc.reply(server, (System.nanoTime() - start) / 1_000_000)));
+  }
+
+  /** The data of a streamed answer's events, parsed, until {@code [DONE]}. */
+  private Flux<JsonNode> sse(String server, String path, byte[] body) {
     return web.post()
-        .uri(server + "/completions")
+        .uri(server + path)
         .contentType(MediaType.APPLICATION_JSON)
         .accept(MediaType.TEXT_EVENT_STREAM)
         .bodyValue(body)
@@ -108,7 +115,83 @@ public class ModelClient {
             })
         .timeout(settings.timeout())
         .takeWhile(data -> !data.strip().equals("[DONE]"))
-        .concatMap(data -> acc.add(server, json.readTree(data), onIds))
+        .map(json::readTree);
+  }
+
+  /** A streamed chat answer gathered chunk by chunk: text, reasoning, tool calls by index, finish, usage. */
+  private static final class StreamedChat {
+    private final StringBuilder content = new StringBuilder();
+    private final StringBuilder reasoning = new StringBuilder();
+    private final java.util.TreeMap<Integer, String[]> calls = new java.util.TreeMap<>(); // id, name, arguments
+    private String finishReason;
+    private Usage usage;
+
+    Mono<Void> add(JsonNode chunk, java.util.function.BiConsumer<String, String> onText) {
+      JsonNode choice = chunk.path("choices").path(0);
+      JsonNode delta = choice.path("delta");
+      String text = delta.path("content").isString() ? delta.path("content").asString() : null;
+      JsonNode r = delta.has("reasoning_content") ? delta.path("reasoning_content") : delta.path("reasoning");
+      String thought = r.isString() ? r.asString() : null;
+      if (text != null) {
+        content.append(text);
+      }
+      if (thought != null) {
+        reasoning.append(thought);
+      }
+      if (text != null || thought != null) {
+        onText.accept(thought, text);
+      }
+      for (JsonNode call : delta.path("tool_calls")) {
+        String[] c = calls.computeIfAbsent(call.path("index").asInt(calls.size()), i -> new String[] {null, null, ""});
+        if (call.path("id").isString()) {
+          c[0] = call.path("id").asString();
+        }
+        if (call.path("function").path("name").isString()) {
+          c[1] = call.path("function").path("name").asString();
+        }
+        if (call.path("function").path("arguments").isString()) {
+          c[2] += call.path("function").path("arguments").asString();
+        }
+      }
+      if (choice.hasNonNull("finish_reason")) {
+        finishReason = choice.path("finish_reason").asString();
+      }
+      JsonNode u = chunk.path("usage");
+      if (u.isObject()) {
+        long prompt = u.path("prompt_tokens").asLong(0);
+        long completion = u.path("completion_tokens").asLong(0);
+        usage = new Usage(prompt, completion, prompt + completion);
+      }
+      return Mono.empty();
+    }
+
+    Mono<ModelReply> reply(String server, long ms) {
+      if (finishReason == null) {
+        return Mono.error(new BadResponse(server + " ended the stream without a finish_reason"));
+      }
+      List<ToolCall> toolCalls = calls.values().stream().map(c -> ToolCall.function(c[0], c[1], c[2])).toList();
+      return Mono.just(
+          new ModelReply(
+              content.toString(), reasoning.isEmpty() ? null : reasoning.toString(), toolCalls, finishReason,
+              usage == null ? Usage.ZERO : usage, ms, server));
+    }
+  }
+
+  /**
+   * Like {@link #completeTokens}, with the request streaming ({@code "stream": true}): {@code onIds}
+   * gets each chunk's new ids as they come. An attempt that fails midway is retried whole (its
+   * chunks were passed on already).
+   */
+  public Mono<TokenReply> completeTokensStreaming(UUID job, Function<ModelInfo, byte[]> body, java.util.function.Consumer<int[]> onIds) {
+    return withFailover(
+        job, (server, model) -> Mono.fromCallable(() -> body.apply(model)).flatMap(b -> callTokensStreaming(server, b, onIds)));
+  }
+
+  private Mono<TokenReply> callTokensStreaming(String server, byte[] body, java.util.function.Consumer<int[]> onIds) {
+    long start = System.nanoTime();
+    StreamedTokens acc = new StreamedTokens();
+    return sse(server, "/completions", body)
+        .concatMap(chunk -> acc.add(server, chunk, onIds))
         .then(Mono.defer(() -> acc.reply(server, (System.nanoTime() - start) / 1_000_000)));
   }
 

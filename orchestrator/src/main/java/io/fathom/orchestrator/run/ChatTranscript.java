@@ -25,12 +25,16 @@ final class ChatTranscript implements Transcript {
   private final ModelClient model;
   private final Sampling sampling;
   private final UUID jobId;
+  private final java.util.function.Consumer<EventData.ModelDelta> deltas;
 
-  ChatTranscript(Conversation conversation, ModelClient model, Sampling sampling, UUID jobId) {
+  /** {@code deltas} null: no streaming. */
+  ChatTranscript(
+      Conversation conversation, ModelClient model, Sampling sampling, UUID jobId, java.util.function.Consumer<EventData.ModelDelta> deltas) {
     this.conversation = conversation;
     this.model = model;
     this.sampling = sampling;
     this.jobId = jobId;
+    this.deltas = deltas;
   }
 
   @Override
@@ -40,7 +44,15 @@ final class ChatTranscript implements Transcript {
       s = new Sampling(s.temperature(), s.topP(), (int) Math.max(1, generatedLeft));
     }
     Sampling effective = s;
-    return model.complete(jobId, m -> conversation.requestBody(m, effective)).map(reply -> toTurn(round, reply));
+    if (deltas == null) {
+      return model.complete(jobId, m -> conversation.requestBody(m, effective)).map(reply -> toTurn(round, reply));
+    }
+    return Mono.defer(() -> {
+      DeltaCoalescer coalescer = new DeltaCoalescer(round, deltas, System::nanoTime, DeltaCoalescer.INTERVAL_NANOS);
+      return model.completeStreaming(jobId, m -> conversation.requestBody(m, effective, true), coalescer::text)
+          .doOnSuccess(r -> coalescer.finish())
+          .map(reply -> toTurn(round, reply));
+    });
   }
 
   private static Turn toTurn(int round, ModelReply reply) {

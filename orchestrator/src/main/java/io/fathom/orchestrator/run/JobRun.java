@@ -170,12 +170,16 @@ final class JobRun {
               t.getT2().isPresent() && !chatHistory
                   ? new LedgerTranscript(
                       t.getT2().get(), specs, loaded.spec(), agent.toolResultTokens(), ctx.model(), ctx.json(), id,
-                      delta -> ctx.notifications().publishDelta(id, ctx.json().writeValueAsString(delta)))
+                      this::publishDelta)
                   : chatTranscript(loaded, specs);
           events.forEach(this::replay);
           endReplay();
         })
         .then();
+  }
+
+  private void publishDelta(EventData.ModelDelta delta) {
+    ctx.notifications().publishDelta(id, ctx.json().writeValueAsString(delta));
   }
 
   private ChatTranscript chatTranscript(Job loaded, List<ToolSpec> specs) {
@@ -184,7 +188,7 @@ final class JobRun {
       conversation.add(ChatMessage.system(loaded.spec().system()));
     }
     conversation.add(ChatMessage.user(loaded.spec().task()));
-    return new ChatTranscript(conversation, ctx.model(), loaded.spec().sampling(), id);
+    return new ChatTranscript(conversation, ctx.model(), loaded.spec().sampling(), id, loaded.spec().deltas() ? this::publishDelta : null);
   }
 
   private void replay(JobEvent event) {
