@@ -263,6 +263,15 @@ public final class LoadBenchmark {
             .map(r -> String.format("event rows          %d per job, packed payloads %d bytes per job",
                 r.get("n", Long.class) / allJobs, r.get("stored", Long.class) / allJobs))
             .one().block());
+    // Every event accounted for: each job's rows hold exactly seq 1..last_seq, and one tool.completed per tool round.
+    System.out.println(
+        db.sql("SELECT count(*) FILTER (WHERE n IS DISTINCT FROM last_seq) AS gaps, coalesce(sum(tools), 0) AS tools FROM"
+                + " (SELECT j.last_seq, (SELECT sum(cardinality(types)) FROM events e WHERE e.job_id = j.id) AS n,"
+                + " (SELECT count(*) FROM events e, unnest(e.types) t WHERE e.job_id = j.id AND t = 'tool.completed') AS tools"
+                + " FROM jobs j) x")
+            .map(r -> String.format("events              %d jobs whose events are not exactly 1..last_seq; %d tool.completed in all",
+                r.get("gaps", Long.class), r.get("tools", Number.class).longValue()))
+            .one().block());
     System.out.printf("job errors          %s%n", jobErrors);
     db.sql("SELECT DISTINCT left(error_message, 300) AS m FROM jobs WHERE error_message IS NOT NULL LIMIT 3")
         .map(r -> r.get("m", String.class)).all().doOnNext(m -> System.out.println("  e.g. " + m)).blockLast();
