@@ -75,6 +75,7 @@ public final class LoadBenchmark {
     Path data = Files.createTempDirectory("fathom-bench");
     AtomicLong conversationBytes = new AtomicLong();
     boolean tokens = List.of(args).contains("--tokens");
+    boolean deltas = !List.of(args).contains("--no-deltas");
     String policy = stringArg(args, "--context-policy", null);
     java.util.concurrent.atomic.AtomicReference<int[]> lastPrompt = new java.util.concurrent.atomic.AtomicReference<>(new int[0]);
     try (ScriptedModelServer chat =
@@ -106,11 +107,11 @@ public final class LoadBenchmark {
           idempotent ? "an idempotent" : "a non-idempotent");
       // Warm-up in a first service instance (JIT, pools), then measure in a fresh one.
       int warmJobs = Math.min(jobs, 200);
-      runOnce(data.resolve("warm-up"), model, webhook, warmJobs, rounds, idempotent, policy, new AtomicLong(), false);
+      runOnce(data.resolve("warm-up"), model, webhook, warmJobs, rounds, idempotent, policy, deltas, new AtomicLong(), false);
       if (tokenModel != null) {
         conversationBytes.set(0);
       }
-      long storagePerJob = runOnce(data.resolve("measured"), model, webhook, jobs, rounds, idempotent, policy, conversationBytes, true);
+      long storagePerJob = runOnce(data.resolve("measured"), model, webhook, jobs, rounds, idempotent, policy, deltas, conversationBytes, true);
       if (tokenModel != null) {
         String text = tokenModel.tokenizer().decode(lastPrompt.get(), false);
         int textBytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
@@ -153,7 +154,7 @@ public final class LoadBenchmark {
 
   /** Runs the jobs on a fresh service instance; returns the bytes stored per job (0 when not reporting). */
   private static long runOnce(
-      Path data, Model model, WebhookServer webhook, int jobs, int rounds, boolean idempotent, String policy,
+      Path data, Model model, WebhookServer webhook, int jobs, int rounds, boolean idempotent, String policy, boolean deltas,
       AtomicLong conversationBytes, boolean report) throws Exception {
     ConfigurableApplicationContext app =
         SpringApplication.run(
@@ -175,7 +176,7 @@ public final class LoadBenchmark {
     try {
       int requestsBefore = model.requests().getAsInt();
       int callsBefore = webhook.calls().size();
-      long perJob = run(app, jobs, rounds, idempotent, policy, conversationBytes, webhook, report);
+      long perJob = run(app, jobs, rounds, idempotent, policy, deltas, conversationBytes, webhook, report);
       if (report) {
         System.out.printf("model requests %d, webhook calls %d%n", model.requests().getAsInt() - requestsBefore, webhook.calls().size() - callsBefore);
       }
@@ -186,7 +187,8 @@ public final class LoadBenchmark {
   }
 
   private static long run(
-      ConfigurableApplicationContext app, int jobs, int rounds, boolean idempotent, String policy, AtomicLong conversationBytes,
+      ConfigurableApplicationContext app, int jobs, int rounds, boolean idempotent, String policy, boolean deltas,
+      AtomicLong conversationBytes,
       WebhookServer webhook, boolean report) throws Exception {
     String base = "http://127.0.0.1:" + app.getEnvironment().getProperty("local.server.port");
     Http http = new Http(base, KEY);
@@ -195,7 +197,7 @@ public final class LoadBenchmark {
 
     long heapPeak = 0;
     long start = System.nanoTime();
-    List<String> ids = submit(base, jobs, rounds, policy);
+    List<String> ids = submit(base, jobs, rounds, policy, deltas);
     long submitted = System.nanoTime();
     int done = 0;
     while (done < ids.size()) {
@@ -312,7 +314,7 @@ public final class LoadBenchmark {
     return db.sql("SELECT count(*) AS c FROM jobs WHERE finished_at IS NOT NULL").map(r -> r.get("c", Long.class)).one().block().intValue();
   }
 
-  private static List<String> submit(String base, int n, int rounds, String policy) throws Exception {
+  private static List<String> submit(String base, int n, int rounds, String policy, boolean deltas) throws Exception {
     HttpClient client = HttpClient.newHttpClient();
     Semaphore inFlight = new Semaphore(64);
     List<CompletableFuture<String>> futures = new ArrayList<>();
@@ -323,7 +325,8 @@ public final class LoadBenchmark {
               .header("Authorization", "Bearer " + KEY)
               .header("Content-Type", "application/json")
               .POST(HttpRequest.BodyPublishers.ofString("{\"task\": \"Look up " + rounds + " items and report (job " + i + ")\", \"tools\": [\"lookup\"], \"max_rounds\": " + (rounds + 1)
-                  + (policy == null ? "" : ", \"context_policy\": \"" + policy + "\"") + "}"))
+                  + (policy == null ? "" : ", \"context_policy\": \"" + policy + "\"")
+                  + (deltas ? "" : ", \"stream_deltas\": false") + "}"))
               .build();
       futures.add(
           client.sendAsync(r, HttpResponse.BodyHandlers.ofString())
