@@ -118,7 +118,11 @@ public class Notifications implements SmartLifecycle {
   /** Publishes a {@code model.delta} payload (JSON, at most {@link #MAX_DELTA_BYTES}) here and elsewhere. */
   public void publishDelta(UUID jobId, String json) {
     deliverDelta(jobId, json);
-    emit(new String[] {DELTAS, origin + ":" + jobId + ":" + json});
+    // An oversized payload would fail the whole NOTIFY batch (event hints included): such a delta
+    // stays on this replica (deltas are best effort; model.completed has everything).
+    if (json.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= MAX_DELTA_BYTES) {
+      emit(new String[] {DELTAS, origin + ":" + jobId + ":" + json});
+    }
   }
 
   private void deliverDelta(UUID jobId, String json) {
