@@ -42,7 +42,7 @@ public final class ScriptedModelServer implements AutoCloseable {
     this.rawScript = rawScript;
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 4096);
     server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-    server.createContext("/v1/models", ex -> send(ex, 200, "{\"object\":\"list\",\"data\":[{\"id\":\"scripted\",\"object\":\"model\"}]}"));
+    server.createContext("/v1/models", ex -> Exchanges.json(ex, 200, "{\"object\":\"list\",\"data\":[{\"id\":\"scripted\",\"object\":\"model\"}]}"));
     server.createContext("/v1/chat/completions", this::complete);
     server.start();
   }
@@ -80,7 +80,7 @@ public final class ScriptedModelServer implements AutoCloseable {
     JsonNode request = rawScript == null ? json.readTree(body) : null;
     if (failNext > 0) {
       failNext--;
-      send(ex, 503, "{\"error\":{\"message\":\"overloaded\"}}");
+      Exchanges.json(ex, 503, "{\"error\":{\"message\":\"overloaded\"}}");
       return;
     }
     if (delayMillis > 0) {
@@ -113,7 +113,7 @@ public final class ScriptedModelServer implements AutoCloseable {
     usage.put("prompt_tokens", prompt);
     usage.put("completion_tokens", completion);
     usage.put("total_tokens", prompt + completion);
-    send(ex, 200, json.writeValueAsString(response));
+    Exchanges.json(ex, 200, json.writeValueAsString(response));
   }
 
   /**
@@ -152,12 +152,12 @@ public final class ScriptedModelServer implements AutoCloseable {
       choice.put("index", 0);
       choice.putObject("delta");
       choice.put("finish_reason", calls.isEmpty() ? "stop" : "tool_calls");
-      write(out, last);
+      Exchanges.sse(out, last);
       ObjectNode usage = json.createObjectNode();
       usage.putArray("choices");
       int completion = message.toString().length() / 4;
       usage.putObject("usage").put("prompt_tokens", promptTokens).put("completion_tokens", completion).put("total_tokens", promptTokens + completion);
-      write(out, usage);
+      Exchanges.sse(out, usage);
       out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
       out.flush();
     }
@@ -169,22 +169,10 @@ public final class ScriptedModelServer implements AutoCloseable {
     choice.put("index", 0);
     delta.accept(choice.putObject("delta"));
     choice.putNull("finish_reason");
-    write(out, c);
+    Exchanges.sse(out, c);
   }
 
-  private static void write(OutputStream out, JsonNode chunk) throws IOException {
-    out.write(("data: " + chunk + "\n\n").getBytes(StandardCharsets.UTF_8));
-    out.flush();
-  }
 
-  private static void send(HttpExchange ex, int status, String body) throws IOException {
-    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-    ex.getResponseHeaders().set("Content-Type", "application/json");
-    ex.sendResponseHeaders(status, bytes.length);
-    try (OutputStream out = ex.getResponseBody()) {
-      out.write(bytes);
-    }
-  }
 
   /** A message that calls {@code name} with {@code arguments} (JSON text). */
   public static JsonNode toolCall(String id, String name, String arguments) {

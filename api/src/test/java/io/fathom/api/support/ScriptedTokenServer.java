@@ -70,8 +70,8 @@ public final class ScriptedTokenServer implements AutoCloseable {
     this.keepRequests = keepRequests;
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 1024);
     server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-    server.createContext("/v1/models", ex -> send(ex, 200, "{\"object\":\"list\",\"data\":[{\"id\":\"scripted-tokens\",\"object\":\"model\"}]}"));
-    server.createContext("/v1/fathom/tokenizer.json", ex -> send(ex, 200, tokenizerJson));
+    server.createContext("/v1/models", ex -> Exchanges.json(ex, 200, "{\"object\":\"list\",\"data\":[{\"id\":\"scripted-tokens\",\"object\":\"model\"}]}"));
+    server.createContext("/v1/fathom/tokenizer.json", ex -> Exchanges.json(ex, 200, tokenizerJson));
     server.createContext("/v1/completions", this::complete);
     server.start();
   }
@@ -137,7 +137,7 @@ public final class ScriptedTokenServer implements AutoCloseable {
   private void complete(HttpExchange ex) throws IOException {
     JsonNode body = json.readTree(ex.getRequestBody().readAllBytes());
     if (failing) {
-      send(ex, 503, "{\"error\":{\"message\":\"overloaded\"}}");
+      Exchanges.json(ex, 503, "{\"error\":{\"message\":\"overloaded\"}}");
       return;
     }
     count.incrementAndGet();
@@ -176,7 +176,7 @@ public final class ScriptedTokenServer implements AutoCloseable {
     usage.put("prompt_tokens", prompt.length);
     usage.put("completion_tokens", ids.size());
     usage.put("total_tokens", prompt.length + ids.size());
-    send(ex, 200, response.toString());
+    Exchanges.json(ex, 200, response.toString());
   }
 
   /** One SSE chunk per token, then the finish reason and usage, then {@code [DONE]}. */
@@ -195,7 +195,7 @@ public final class ScriptedTokenServer implements AutoCloseable {
         choice.put("text", tokenizer.decode(new int[] {id}, true));
         choice.putArray("token_ids").add(id);
         choice.putNull("finish_reason");
-        write(out, chunk);
+        Exchanges.sse(out, chunk);
         if (tokenMillis > 0) {
           try {
             Thread.sleep(tokenMillis);
@@ -214,25 +214,13 @@ public final class ScriptedTokenServer implements AutoCloseable {
       usage.put("prompt_tokens", promptTokens);
       usage.put("completion_tokens", ids.length);
       usage.put("total_tokens", promptTokens + ids.length);
-      write(out, last);
+      Exchanges.sse(out, last);
       out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
       out.flush();
     }
   }
 
-  private static void write(OutputStream out, JsonNode chunk) throws IOException {
-    out.write(("data: " + chunk + "\n\n").getBytes(StandardCharsets.UTF_8));
-    out.flush();
-  }
 
-  private static void send(HttpExchange ex, int status, String body) throws IOException {
-    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-    ex.getResponseHeaders().set("Content-Type", "application/json");
-    ex.sendResponseHeaders(status, bytes.length);
-    try (OutputStream out = ex.getResponseBody()) {
-      out.write(bytes);
-    }
-  }
 
   @Override
   public void close() {

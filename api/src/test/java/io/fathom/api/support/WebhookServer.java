@@ -53,12 +53,7 @@ public final class WebhookServer implements AutoCloseable {
             ex.getRequestHeaders().getFirst("Idempotency-Key"),
             new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
     calls.add(call);
-    byte[] bytes = answer.apply(call).getBytes(StandardCharsets.UTF_8);
-    ex.getResponseHeaders().set("Content-Type", "application/json");
-    ex.sendResponseHeaders(status, bytes.length);
-    try (OutputStream out = ex.getResponseBody()) {
-      out.write(bytes);
-    }
+    Exchanges.json(ex, status, answer.apply(call));
   }
 
   @Override

@@ -1,13 +1,13 @@
 package io.fathom.orchestrator.tools;
 
 import io.fathom.orchestrator.config.FathomProperties;
+import io.fathom.tools.Breakers;
 import io.fathom.tools.ToolResult;
 import io.github.resilience4j.bulkhead.Bulkhead;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
 import io.github.resilience4j.bulkhead.BulkheadFullException;
 import io.github.resilience4j.bulkhead.BulkheadRegistry;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
-import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.core.IntervalFunction;
 import io.github.resilience4j.reactor.bulkhead.operator.BulkheadOperator;
@@ -48,13 +48,7 @@ public class ToolGuard {
     this.bulkheads =
         BulkheadRegistry.of(BulkheadConfig.custom().maxConcurrentCalls(t.maxConcurrent()).maxWaitDuration(Duration.ZERO).build());
     this.breakers =
-        CircuitBreakerRegistry.of(
-            CircuitBreakerConfig.custom()
-                .slidingWindowSize(20)
-                .minimumNumberOfCalls(10)
-                .failureRateThreshold(50)
-                .waitDurationInOpenState(Duration.ofSeconds(30))
-                .build());
+        CircuitBreakerRegistry.of(Breakers.defaults().build());
     this.retry =
         RetryConfig.custom()
             .maxAttempts(Math.max(1, t.maxAttempts()))

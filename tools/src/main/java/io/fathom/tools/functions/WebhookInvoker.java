@@ -2,13 +2,13 @@ package io.fathom.tools.functions;
 
 import io.fathom.tools.ToolContext;
 import io.fathom.tools.ToolOutputLimiter;
+import io.fathom.tools.Breakers;
 import io.fathom.tools.ToolResult;
 import io.fathom.tools.net.OutboundPolicy;
 import io.fathom.tools.net.QueuedConnections;
 import io.fathom.tools.net.RefusedAddressException;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.core.IntervalFunction;
 import io.github.resilience4j.reactor.circuitbreaker.operator.CircuitBreakerOperator;
@@ -51,14 +51,7 @@ public final class WebhookInvoker {
     this.settings = settings;
     this.limiter = new ToolOutputLimiter(settings.maxResultChars());
     this.breakers =
-        CircuitBreakerRegistry.of(
-            CircuitBreakerConfig.custom()
-                .slidingWindowSize(20)
-                .minimumNumberOfCalls(10)
-                .failureRateThreshold(50)
-                .waitDurationInOpenState(Duration.ofSeconds(30))
-                .recordException(WebhookInvoker::isTransient)
-                .build());
+        CircuitBreakerRegistry.of(Breakers.defaults().recordException(WebhookInvoker::isTransient).build());
     this.retryConfig =
         RetryConfig.custom()
             .maxAttempts(settings.maxAttempts())
