@@ -35,258 +35,258 @@ import org.slf4j.LoggerFactory;
  */
 final class CgroupV1 {
 
-    private static final Logger log = LoggerFactory.getLogger(CgroupV1.class);
+  private static final Logger log = LoggerFactory.getLogger(CgroupV1.class);
 
-    static final List<String> REQUIRED = List.of("memory", "pids", "cpu");
-    static final String FREEZER = "freezer";
-    static final long CFS_PERIOD_US = 100_000;
+  static final List<String> REQUIRED = List.of("memory", "pids", "cpu");
+  static final String FREEZER = "freezer";
+  static final long CFS_PERIOD_US = 100_000;
 
-    private final Path root;
-    private final String parent;
-    private final List<String> controllers;
+  private final Path root;
+  private final String parent;
+  private final List<String> controllers;
 
-    CgroupV1(Path root, String parent) {
-        this.root = root;
-        this.parent = parent;
-        List<String> c = new ArrayList<>(REQUIRED);
-        if (Files.isDirectory(root.resolve(FREEZER))) {
-            c.add(FREEZER);
+  CgroupV1(Path root, String parent) {
+    this.root = root;
+    this.parent = parent;
+    List<String> c = new ArrayList<>(REQUIRED);
+    if (Files.isDirectory(root.resolve(FREEZER))) {
+      c.add(FREEZER);
+    }
+    this.controllers = List.copyOf(c);
+  }
+
+  boolean hasFreezer() {
+    return controllers.contains(FREEZER);
+  }
+
+  /** Creates the parent groups and removes empty leftovers of a previous run (busy ones stay). */
+  void init() throws IOException {
+    for (String c : controllers) {
+      Path p = root.resolve(c).resolve(parent);
+      if (!Files.isDirectory(p)) {
+        Files.createDirectory(p);
+      }
+      try (DirectoryStream<Path> ds = Files.newDirectoryStream(p, Files::isDirectory)) {
+        for (Path child : ds) {
+          try {
+            Files.delete(child);
+          } catch (IOException busy) {
+            log.debug("cgroup {} still busy; left in place", child);
+          }
         }
-        this.controllers = List.copyOf(c);
+      }
+    }
+  }
+
+  ExecCgroup create(String execId, Limits limits) throws IOException {
+    if (!execId.matches("[A-Za-z0-9_.-]+")) {
+      throw new IllegalArgumentException("bad cgroup name " + execId);
+    }
+    List<Path> dirs = new ArrayList<>();
+    ExecCgroup cg = new ExecCgroup(execId, dirs);
+    try {
+      for (String c : controllers) {
+        Path d = root.resolve(c).resolve(parent).resolve(execId);
+        Files.createDirectory(d);
+        dirs.add(d);
+      }
+      Path mem = dir(dirs, "memory");
+      write(mem.resolve("memory.limit_in_bytes"), Long.toString(limits.memoryBytes()));
+      Path memsw = mem.resolve("memory.memsw.limit_in_bytes");
+      if (Files.exists(memsw)) {
+        write(memsw, Long.toString(limits.memoryBytes()));
+      }
+      Path swappiness = mem.resolve("memory.swappiness");
+      if (Files.exists(swappiness)) {
+        tryWrite(swappiness, "0");
+      }
+      write(dir(dirs, "pids").resolve("pids.max"), Integer.toString(limits.pids()));
+      Path cpu = dir(dirs, "cpu");
+      write(cpu.resolve("cpu.cfs_period_us"), Long.toString(CFS_PERIOD_US));
+      long quota = limits.cpuQuota() == 0 ? -1 : Math.max(1000, Math.round(limits.cpuQuota() * CFS_PERIOD_US));
+      write(cpu.resolve("cpu.cfs_quota_us"), Long.toString(quota));
+      return cg;
+    } catch (IOException | RuntimeException e) {
+      cg.close();
+      throw e;
+    }
+  }
+
+  private Path dir(List<Path> dirs, String controller) {
+    Path base = root.resolve(controller);
+    return dirs.stream().filter(d -> d.startsWith(base)).findFirst().orElseThrow();
+  }
+
+  static void write(Path file, String value) throws IOException {
+    Files.writeString(file, value, StandardCharsets.US_ASCII, StandardOpenOption.WRITE);
+  }
+
+  private static void tryWrite(Path file, String value) {
+    try {
+      write(file, value);
+    } catch (IOException e) {
+      log.debug("cannot write {} to {}: {}", value, file, e.toString());
+    }
+  }
+
+  /** The cgroups of one execution. {@link #killAll()} may be called from any thread. */
+  static final class ExecCgroup implements AutoCloseable {
+    private final String id;
+    private final List<Path> dirs;
+    private final ReentrantLock killLock = new ReentrantLock();
+    private volatile boolean removed;
+
+    ExecCgroup(String id, List<Path> dirs) {
+      this.id = id;
+      this.dirs = dirs;
     }
 
-    boolean hasFreezer() {
-        return controllers.contains(FREEZER);
+    String id() {
+      return id;
     }
 
-    /** Creates the parent groups and removes empty leftovers of a previous run (busy ones stay). */
-    void init() throws IOException {
-        for (String c : controllers) {
-            Path p = root.resolve(c).resolve(parent);
-            if (!Files.isDirectory(p)) {
-                Files.createDirectory(p);
-            }
-            try (DirectoryStream<Path> ds = Files.newDirectoryStream(p, Files::isDirectory)) {
-                for (Path child : ds) {
-                    try {
-                        Files.delete(child);
-                    } catch (IOException busy) {
-                        log.debug("cgroup {} still busy; left in place", child);
-                    }
-                }
-            }
-        }
+    /** The {@code cgroup.procs} files the execution's first process writes its pid into. */
+    List<Path> procsFiles() {
+      return dirs.stream().map(d -> d.resolve("cgroup.procs")).toList();
     }
 
-    ExecCgroup create(String execId, Limits limits) throws IOException {
-        if (!execId.matches("[A-Za-z0-9_.-]+")) {
-            throw new IllegalArgumentException("bad cgroup name " + execId);
+    private Path controller(String name) {
+      for (Path d : dirs) {
+        if (d.getParent().getParent().getFileName().toString().equals(name)) {
+          return d;
         }
-        List<Path> dirs = new ArrayList<>();
-        ExecCgroup cg = new ExecCgroup(execId, dirs);
+      }
+      return null;
+    }
+
+    Set<Long> pids() {
+      Set<Long> pids = new LinkedHashSet<>();
+      for (Path d : dirs) {
         try {
-            for (String c : controllers) {
-                Path d = root.resolve(c).resolve(parent).resolve(execId);
-                Files.createDirectory(d);
-                dirs.add(d);
+          for (String line : Files.readAllLines(d.resolve("cgroup.procs"))) {
+            if (!line.isBlank()) {
+              pids.add(Long.parseLong(line.strip()));
             }
-            Path mem = dir(dirs, "memory");
-            write(mem.resolve("memory.limit_in_bytes"), Long.toString(limits.memoryBytes()));
-            Path memsw = mem.resolve("memory.memsw.limit_in_bytes");
-            if (Files.exists(memsw)) {
-                write(memsw, Long.toString(limits.memoryBytes()));
-            }
-            Path swappiness = mem.resolve("memory.swappiness");
-            if (Files.exists(swappiness)) {
-                tryWrite(swappiness, "0");
-            }
-            write(dir(dirs, "pids").resolve("pids.max"), Integer.toString(limits.pids()));
-            Path cpu = dir(dirs, "cpu");
-            write(cpu.resolve("cpu.cfs_period_us"), Long.toString(CFS_PERIOD_US));
-            long quota = limits.cpuQuota() == 0 ? -1 : Math.max(1000, Math.round(limits.cpuQuota() * CFS_PERIOD_US));
-            write(cpu.resolve("cpu.cfs_quota_us"), Long.toString(quota));
-            return cg;
-        } catch (IOException | RuntimeException e) {
-            cg.close();
-            throw e;
-        }
-    }
-
-    private Path dir(List<Path> dirs, String controller) {
-        Path base = root.resolve(controller);
-        return dirs.stream().filter(d -> d.startsWith(base)).findFirst().orElseThrow();
-    }
-
-    static void write(Path file, String value) throws IOException {
-        Files.writeString(file, value, StandardCharsets.US_ASCII, StandardOpenOption.WRITE);
-    }
-
-    private static void tryWrite(Path file, String value) {
-        try {
-            write(file, value);
+          }
+        } catch (NoSuchFileException gone) {
+          // removed
         } catch (IOException e) {
-            log.debug("cannot write {} to {}: {}", value, file, e.toString());
+          log.warn("cannot read {}: {}", d, e.toString());
         }
+      }
+      return pids;
     }
 
-    /** The cgroups of one execution. {@link #killAll()} may be called from any thread. */
-    static final class ExecCgroup implements AutoCloseable {
-        private final String id;
-        private final List<Path> dirs;
-        private final ReentrantLock killLock = new ReentrantLock();
-        private volatile boolean removed;
-
-        ExecCgroup(String id, List<Path> dirs) {
-            this.id = id;
-            this.dirs = dirs;
+    /** Kills every process of the execution and returns once the cgroup is empty (or after 5 s). */
+    void killAll() {
+      if (removed) {
+        return;
+      }
+      if (pids().isEmpty()) {
+        return; // the usual case after a program exits: nothing to freeze
+      }
+      killLock.lock();
+      try {
+        Path freezer = controller(FREEZER);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        for (int round = 0; System.nanoTime() < deadline; round++) {
+          if (freezer != null) {
+            freeze(freezer, "FROZEN");
+          }
+          Set<Long> pids = pids();
+          for (long pid : pids) {
+            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+          }
+          if (freezer != null) {
+            freeze(freezer, "THAWED");
+          }
+          if (pids.isEmpty()) {
+            return;
+          }
+          Thread.sleep(round < 10 ? 2 : 20);
         }
-
-        String id() {
-            return id;
-        }
-
-        /** The {@code cgroup.procs} files the execution's first process writes its pid into. */
-        List<Path> procsFiles() {
-            return dirs.stream().map(d -> d.resolve("cgroup.procs")).toList();
-        }
-
-        private Path controller(String name) {
-            for (Path d : dirs) {
-                if (d.getParent().getParent().getFileName().toString().equals(name)) {
-                    return d;
-                }
-            }
-            return null;
-        }
-
-        Set<Long> pids() {
-            Set<Long> pids = new LinkedHashSet<>();
-            for (Path d : dirs) {
-                try {
-                    for (String line : Files.readAllLines(d.resolve("cgroup.procs"))) {
-                        if (!line.isBlank()) {
-                            pids.add(Long.parseLong(line.strip()));
-                        }
-                    }
-                } catch (NoSuchFileException gone) {
-                    // removed
-                } catch (IOException e) {
-                    log.warn("cannot read {}: {}", d, e.toString());
-                }
-            }
-            return pids;
-        }
-
-        /** Kills every process of the execution and returns once the cgroup is empty (or after 5 s). */
-        void killAll() {
-            if (removed) {
-                return;
-            }
-            if (pids().isEmpty()) {
-                return; // the usual case after a program exits: nothing to freeze
-            }
-            killLock.lock();
-            try {
-                Path freezer = controller(FREEZER);
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-                for (int round = 0; System.nanoTime() < deadline; round++) {
-                    if (freezer != null) {
-                        freeze(freezer, "FROZEN");
-                    }
-                    Set<Long> pids = pids();
-                    for (long pid : pids) {
-                        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
-                    }
-                    if (freezer != null) {
-                        freeze(freezer, "THAWED");
-                    }
-                    if (pids.isEmpty()) {
-                        return;
-                    }
-                    Thread.sleep(round < 10 ? 2 : 20);
-                }
-                log.warn("cgroup {} still has processes after 5 s of kill rounds: {}", id, pids());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } finally {
-                killLock.unlock();
-            }
-        }
-
-        private static void freeze(Path freezer, String state) throws InterruptedException {
-            try {
-                write(freezer.resolve("freezer.state"), state);
-                if (state.equals("FROZEN")) {
-                    for (int i = 0; i < 200; i++) {
-                        String s = Files.readString(freezer.resolve("freezer.state")).strip();
-                        if (s.equals("FROZEN")) {
-                            return;
-                        }
-                        Thread.sleep(1);
-                    }
-                }
-            } catch (IOException e) {
-                log.debug("freezer {} -> {}: {}", freezer, state, e.toString());
-            }
-        }
-
-        /** The limits the kernel enforced during the execution. */
-        Set<LimitKind> limitsHit() {
-            Set<LimitKind> hit = EnumSet.noneOf(LimitKind.class);
-            Path mem = controller("memory");
-            if (mem != null && counter(mem.resolve("memory.oom_control"), "oom_kill") > 0) {
-                hit.add(LimitKind.MEMORY);
-            }
-            Path pids = controller("pids");
-            if (pids != null && counter(pids.resolve("pids.events"), "max") > 0) {
-                hit.add(LimitKind.PIDS);
-            }
-            return hit;
-        }
-
-        private static long counter(Path file, String key) {
-            try {
-                for (String line : Files.readAllLines(file)) {
-                    String[] kv = line.strip().split("\\s+");
-                    if (kv.length == 2 && kv[0].equals(key)) {
-                        return Long.parseLong(kv[1]);
-                    }
-                }
-            } catch (IOException | NumberFormatException e) {
-                log.debug("cannot read {}: {}", file, e.toString());
-            }
-            return 0;
-        }
-
-        /** Kills what is left and removes the groups. */
-        @Override
-        public void close() {
-            if (removed) {
-                return;
-            }
-            killAll();
-            removed = true;
-            for (Path d : dirs) {
-                IOException last = null;
-                for (int i = 0; i < 50; i++) {
-                    try {
-                        Files.deleteIfExists(d);
-                        last = null;
-                        break;
-                    } catch (IOException e) {
-                        last = e;
-                        try {
-                            Thread.sleep(5);
-                        } catch (InterruptedException ie) {
-                            Thread.currentThread().interrupt();
-                            break;
-                        }
-                    }
-                }
-                if (last != null) {
-                    log.warn("cannot remove cgroup {}: {}", d, last.toString());
-                }
-            }
-        }
+        log.warn("cgroup {} still has processes after 5 s of kill rounds: {}", id, pids());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } finally {
+        killLock.unlock();
+      }
     }
+
+    private static void freeze(Path freezer, String state) throws InterruptedException {
+      try {
+        write(freezer.resolve("freezer.state"), state);
+        if (state.equals("FROZEN")) {
+          for (int i = 0; i < 200; i++) {
+            String s = Files.readString(freezer.resolve("freezer.state")).strip();
+            if (s.equals("FROZEN")) {
+              return;
+            }
+            Thread.sleep(1);
+          }
+        }
+      } catch (IOException e) {
+        log.debug("freezer {} -> {}: {}", freezer, state, e.toString());
+      }
+    }
+
+    /** The limits the kernel enforced during the execution. */
+    Set<LimitKind> limitsHit() {
+      Set<LimitKind> hit = EnumSet.noneOf(LimitKind.class);
+      Path mem = controller("memory");
+      if (mem != null && counter(mem.resolve("memory.oom_control"), "oom_kill") > 0) {
+        hit.add(LimitKind.MEMORY);
+      }
+      Path pids = controller("pids");
+      if (pids != null && counter(pids.resolve("pids.events"), "max") > 0) {
+        hit.add(LimitKind.PIDS);
+      }
+      return hit;
+    }
+
+    private static long counter(Path file, String key) {
+      try {
+        for (String line : Files.readAllLines(file)) {
+          String[] kv = line.strip().split("\\s+");
+          if (kv.length == 2 && kv[0].equals(key)) {
+            return Long.parseLong(kv[1]);
+          }
+        }
+      } catch (IOException | NumberFormatException e) {
+        log.debug("cannot read {}: {}", file, e.toString());
+      }
+      return 0;
+    }
+
+    /** Kills what is left and removes the groups. */
+    @Override
+    public void close() {
+      if (removed) {
+        return;
+      }
+      killAll();
+      removed = true;
+      for (Path d : dirs) {
+        IOException last = null;
+        for (int i = 0; i < 50; i++) {
+          try {
+            Files.deleteIfExists(d);
+            last = null;
+            break;
+          } catch (IOException e) {
+            last = e;
+            try {
+              Thread.sleep(5);
+            } catch (InterruptedException ie) {
+              Thread.currentThread().interrupt();
+              break;
+            }
+          }
+        }
+        if (last != null) {
+          log.warn("cannot remove cgroup {}: {}", d, last.toString());
+        }
+      }
+    }
+  }
 }

@@ -16,19 +16,19 @@ import java.util.Set;
  * @param limitsHit every limit the execution ran into
  */
 public record ExecResult(
-        int exitCode,
-        String stdout,
-        String stderr,
-        boolean timedOut,
-        long durationMs,
-        boolean truncated,
-        Set<LimitKind> limitsHit) {
+    int exitCode,
+    String stdout,
+    String stderr,
+    boolean timedOut,
+    long durationMs,
+    boolean truncated,
+    Set<LimitKind> limitsHit) {
 
-    public ExecResult {
-        limitsHit = Set.copyOf(limitsHit);
-    }
+  public ExecResult {
+    limitsHit = Set.copyOf(limitsHit);
+  }
 
-    public boolean ok() {
-        return exitCode == 0 && !timedOut;
-    }
+  public boolean ok() {
+    return exitCode == 0 && !timedOut;
+  }
 }

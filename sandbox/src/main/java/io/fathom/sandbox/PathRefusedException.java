@@ -6,17 +6,17 @@ package io.fathom.sandbox;
  */
 public final class PathRefusedException extends SandboxException {
 
-    private static final long serialVersionUID = 1L;
+  private static final long serialVersionUID = 1L;
 
-    private final String path;
+  private final String path;
 
-    PathRefusedException(String path, String reason) {
-        super("path '" + path + "' refused: " + reason);
-        this.path = path;
-    }
+  PathRefusedException(String path, String reason) {
+    super("path '" + path + "' refused: " + reason);
+    this.path = path;
+  }
 
-    /** The path as the caller gave it. */
-    public String path() {
-        return path;
-    }
+  /** The path as the caller gave it. */
+  public String path() {
+    return path;
+  }
 }

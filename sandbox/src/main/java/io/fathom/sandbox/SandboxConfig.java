@@ -30,75 +30,75 @@ import java.util.Objects;
  * @param ceiling the largest limits {@link Sandboxes#create(Limits)} accepts
  */
 public record SandboxConfig(
-        Path root,
-        String userName,
-        Path bwrap,
-        Path prlimit,
-        Path setpriv,
-        Path shell,
-        Path cgroupRoot,
-        String cgroupParent,
-        List<String> etcFiles,
-        Duration idleTimeout,
-        Limits defaultLimits,
-        Limits ceiling) {
+    Path root,
+    String userName,
+    Path bwrap,
+    Path prlimit,
+    Path setpriv,
+    Path shell,
+    Path cgroupRoot,
+    String cgroupParent,
+    List<String> etcFiles,
+    Duration idleTimeout,
+    Limits defaultLimits,
+    Limits ceiling) {
 
-    /** The default {@link #etcFiles()}. */
-    public static final List<String> DEFAULT_ETC_FILES = List.of(
-            "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/alternatives", "/etc/localtime",
-            "/etc/os-release", "/etc/debian_version", "/etc/bash.bashrc", "/etc/inputrc", "/etc/profile",
-            "/etc/python3", "/etc/python3.11", "/etc/python3.12", "/etc/python3.13", "/etc/mime.types");
+  /** The default {@link #etcFiles()}. */
+  public static final List<String> DEFAULT_ETC_FILES = List.of(
+      "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/alternatives", "/etc/localtime",
+      "/etc/os-release", "/etc/debian_version", "/etc/bash.bashrc", "/etc/inputrc", "/etc/profile",
+      "/etc/python3", "/etc/python3.11", "/etc/python3.12", "/etc/python3.13", "/etc/mime.types");
 
-    public SandboxConfig {
-        Objects.requireNonNull(root, "root");
-        Objects.requireNonNull(userName, "userName");
-        Objects.requireNonNull(bwrap, "bwrap");
-        Objects.requireNonNull(prlimit, "prlimit");
-        Objects.requireNonNull(setpriv, "setpriv");
-        Objects.requireNonNull(shell, "shell");
-        Objects.requireNonNull(cgroupRoot, "cgroupRoot");
-        Objects.requireNonNull(idleTimeout, "idleTimeout");
-        Objects.requireNonNull(defaultLimits, "defaultLimits");
-        Objects.requireNonNull(ceiling, "ceiling");
-        root = root.toAbsolutePath().normalize();
-        etcFiles = List.copyOf(etcFiles);
-        for (String f : etcFiles) {
-            if (!f.startsWith("/etc/") || f.contains("..") || f.equals("/etc/shadow") || f.equals("/etc/gshadow")) {
-                throw new IllegalArgumentException("etcFiles entry not allowed: " + f);
-            }
-        }
-        if (cgroupParent == null || !cgroupParent.matches("[A-Za-z0-9_.-]+")) {
-            throw new IllegalArgumentException("cgroupParent must be a plain name");
-        }
-        defaultLimits.requireWithin(ceiling);
+  public SandboxConfig {
+    Objects.requireNonNull(root, "root");
+    Objects.requireNonNull(userName, "userName");
+    Objects.requireNonNull(bwrap, "bwrap");
+    Objects.requireNonNull(prlimit, "prlimit");
+    Objects.requireNonNull(setpriv, "setpriv");
+    Objects.requireNonNull(shell, "shell");
+    Objects.requireNonNull(cgroupRoot, "cgroupRoot");
+    Objects.requireNonNull(idleTimeout, "idleTimeout");
+    Objects.requireNonNull(defaultLimits, "defaultLimits");
+    Objects.requireNonNull(ceiling, "ceiling");
+    root = root.toAbsolutePath().normalize();
+    etcFiles = List.copyOf(etcFiles);
+    for (String f : etcFiles) {
+      if (!f.startsWith("/etc/") || f.contains("..") || f.equals("/etc/shadow") || f.equals("/etc/gshadow")) {
+        throw new IllegalArgumentException("etcFiles entry not allowed: " + f);
+      }
     }
-
-    /** Debian paths, user {@code fathom-sandbox}, cgroups under {@code /sys/fs/cgroup/<ctrl>/fathom}, 30 min idle expiry. */
-    public static SandboxConfig defaults(Path root) {
-        Limits d = Limits.defaults();
-        Limits ceiling = new Limits(8L << 30, 4096, 16, 3600, 4L << 30, 65536, 16 << 20, Duration.ofHours(1));
-        return new SandboxConfig(root, SandboxUser.DEFAULT_NAME, Path.of("/usr/bin/bwrap"), Path.of("/usr/bin/prlimit"),
-                Path.of("/usr/bin/setpriv"), Path.of("/bin/sh"), Path.of("/sys/fs/cgroup"), "fathom",
-                DEFAULT_ETC_FILES, Duration.ofMinutes(30), d, ceiling);
+    if (cgroupParent == null || !cgroupParent.matches("[A-Za-z0-9_.-]+")) {
+      throw new IllegalArgumentException("cgroupParent must be a plain name");
     }
+    defaultLimits.requireWithin(ceiling);
+  }
 
-    public SandboxConfig withIdleTimeout(Duration d) {
-        return new SandboxConfig(root, userName, bwrap, prlimit, setpriv, shell, cgroupRoot, cgroupParent, etcFiles, d,
-                defaultLimits, ceiling);
-    }
+  /** Debian paths, user {@code fathom-sandbox}, cgroups under {@code /sys/fs/cgroup/<ctrl>/fathom}, 30 min idle expiry. */
+  public static SandboxConfig defaults(Path root) {
+    Limits d = Limits.defaults();
+    Limits ceiling = new Limits(8L << 30, 4096, 16, 3600, 4L << 30, 65536, 16 << 20, Duration.ofHours(1));
+    return new SandboxConfig(root, SandboxUser.DEFAULT_NAME, Path.of("/usr/bin/bwrap"), Path.of("/usr/bin/prlimit"),
+        Path.of("/usr/bin/setpriv"), Path.of("/bin/sh"), Path.of("/sys/fs/cgroup"), "fathom",
+        DEFAULT_ETC_FILES, Duration.ofMinutes(30), d, ceiling);
+  }
 
-    public SandboxConfig withUserName(String u) {
-        return new SandboxConfig(root, u, bwrap, prlimit, setpriv, shell, cgroupRoot, cgroupParent, etcFiles,
-                idleTimeout, defaultLimits, ceiling);
-    }
+  public SandboxConfig withIdleTimeout(Duration d) {
+    return new SandboxConfig(root, userName, bwrap, prlimit, setpriv, shell, cgroupRoot, cgroupParent, etcFiles, d,
+        defaultLimits, ceiling);
+  }
 
-    public SandboxConfig withDefaultLimits(Limits l) {
-        return new SandboxConfig(root, userName, bwrap, prlimit, setpriv, shell, cgroupRoot, cgroupParent, etcFiles,
-                idleTimeout, l, ceiling);
-    }
+  public SandboxConfig withUserName(String u) {
+    return new SandboxConfig(root, u, bwrap, prlimit, setpriv, shell, cgroupRoot, cgroupParent, etcFiles,
+        idleTimeout, defaultLimits, ceiling);
+  }
 
-    public SandboxConfig withCgroupParent(String p) {
-        return new SandboxConfig(root, userName, bwrap, prlimit, setpriv, shell, cgroupRoot, p, etcFiles,
-                idleTimeout, defaultLimits, ceiling);
-    }
+  public SandboxConfig withDefaultLimits(Limits l) {
+    return new SandboxConfig(root, userName, bwrap, prlimit, setpriv, shell, cgroupRoot, cgroupParent, etcFiles,
+        idleTimeout, l, ceiling);
+  }
+
+  public SandboxConfig withCgroupParent(String p) {
+    return new SandboxConfig(root, userName, bwrap, prlimit, setpriv, shell, cgroupRoot, p, etcFiles,
+        idleTimeout, defaultLimits, ceiling);
+  }
 }

@@ -5,15 +5,15 @@ package io.fathom.sandbox;
  * message says what and why, in words fit to show to the model that asked.
  */
 public sealed class SandboxException extends RuntimeException
-        permits PathRefusedException, LimitExceededException, SandboxUnavailableException, SandboxClosedException {
+    permits PathRefusedException, LimitExceededException, SandboxUnavailableException, SandboxClosedException {
 
-    private static final long serialVersionUID = 1L;
+  private static final long serialVersionUID = 1L;
 
-    SandboxException(String message) {
-        super(message);
-    }
+  SandboxException(String message) {
+    super(message);
+  }
 
-    SandboxException(String message, Throwable cause) {
-        super(message, cause);
-    }
+  SandboxException(String message, Throwable cause) {
+    super(message, cause);
+  }
 }

@@ -6,13 +6,13 @@ package io.fathom.sandbox;
  */
 public final class SandboxUnavailableException extends SandboxException {
 
-    private static final long serialVersionUID = 1L;
+  private static final long serialVersionUID = 1L;
 
-    SandboxUnavailableException(String message) {
-        super(message);
-    }
+  SandboxUnavailableException(String message) {
+    super(message);
+  }
 
-    SandboxUnavailableException(String message, Throwable cause) {
-        super(message, cause);
-    }
+  SandboxUnavailableException(String message, Throwable cause) {
+    super(message, cause);
+  }
 }

@@ -14,40 +14,40 @@ import java.util.Optional;
  */
 public record SandboxUser(String name, int uid, int gid) {
 
-    /** The default account name. */
-    public static final String DEFAULT_NAME = "fathom-sandbox";
+  /** The default account name. */
+  public static final String DEFAULT_NAME = "fathom-sandbox";
 
-    /** The command that creates the default account on Debian. */
-    public static final String CREATE = "useradd --system --user-group --no-create-home --home-dir /nonexistent"
-            + " --shell /usr/sbin/nologin " + DEFAULT_NAME;
+  /** The command that creates the default account on Debian. */
+  public static final String CREATE = "useradd --system --user-group --no-create-home --home-dir /nonexistent"
+      + " --shell /usr/sbin/nologin " + DEFAULT_NAME;
 
-    public SandboxUser {
-        if (uid <= 0 || gid <= 0) {
-            throw new IllegalArgumentException("the sandbox user must not be root (uid " + uid + ", gid " + gid + ")");
-        }
+  public SandboxUser {
+    if (uid <= 0 || gid <= 0) {
+      throw new IllegalArgumentException("the sandbox user must not be root (uid " + uid + ", gid " + gid + ")");
     }
+  }
 
-    /** Looks {@code name} up in {@code /etc/passwd}. */
-    public static Optional<SandboxUser> lookup(String name) {
-        return lookup(name, Path.of("/etc/passwd"));
-    }
+  /** Looks {@code name} up in {@code /etc/passwd}. */
+  public static Optional<SandboxUser> lookup(String name) {
+    return lookup(name, Path.of("/etc/passwd"));
+  }
 
-    static Optional<SandboxUser> lookup(String name, Path passwd) {
-        try {
-            for (String line : Files.readAllLines(passwd)) {
-                String[] f = line.split(":", -1);
-                if (f.length >= 4 && f[0].equals(name)) {
-                    int uid = Integer.parseInt(f[2]);
-                    int gid = Integer.parseInt(f[3]);
-                    if (uid <= 0 || gid <= 0) {
-                        return Optional.empty();
-                    }
-                    return Optional.of(new SandboxUser(name, uid, gid));
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
+  static Optional<SandboxUser> lookup(String name, Path passwd) {
+    try {
+      for (String line : Files.readAllLines(passwd)) {
+        String[] f = line.split(":", -1);
+        if (f.length >= 4 && f[0].equals(name)) {
+          int uid = Integer.parseInt(f[2]);
+          int gid = Integer.parseInt(f[3]);
+          if (uid <= 0 || gid <= 0) {
             return Optional.empty();
+          }
+          return Optional.of(new SandboxUser(name, uid, gid));
         }
-        return Optional.empty();
+      }
+    } catch (IOException | NumberFormatException e) {
+      return Optional.empty();
     }
+    return Optional.empty();
+  }
 }

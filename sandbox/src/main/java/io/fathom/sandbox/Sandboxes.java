@@ -40,195 +40,195 @@ import org.slf4j.LoggerFactory;
  */
 public final class Sandboxes implements AutoCloseable {
 
-    private static final Logger log = LoggerFactory.getLogger(Sandboxes.class);
-    private static final SecureRandom RANDOM = new SecureRandom();
+  private static final Logger log = LoggerFactory.getLogger(Sandboxes.class);
+  private static final SecureRandom RANDOM = new SecureRandom();
 
-    private final SandboxConfig config;
-    private final SandboxUser user;
-    private final Path workspaces;
-    private final CgroupV1 cgroups;
-    private final CommandLine commandLine;
-    private final UserPrincipal ownerUser;
-    private final GroupPrincipal ownerGroup;
-    private final Map<String, Sandbox> live = new ConcurrentHashMap<>();
-    private final ScheduledExecutorService reaper;
-    private volatile boolean closed;
+  private final SandboxConfig config;
+  private final SandboxUser user;
+  private final Path workspaces;
+  private final CgroupV1 cgroups;
+  private final CommandLine commandLine;
+  private final UserPrincipal ownerUser;
+  private final GroupPrincipal ownerGroup;
+  private final Map<String, Sandbox> live = new ConcurrentHashMap<>();
+  private final ScheduledExecutorService reaper;
+  private volatile boolean closed;
 
-    /**
-     * @throws SandboxUnavailableException listing what is missing (see {@link SandboxSetup})
-     */
-    public Sandboxes(SandboxConfig config) {
-        this.config = config;
-        try {
-            Files.createDirectories(config.root());
-            Files.setPosixFilePermissions(config.root(), PosixFilePermissions.fromString("rwx--x--x"));
-        } catch (IOException e) {
-            throw new SandboxUnavailableException("cannot create the sandbox root " + config.root() + ": " + e, e);
-        }
-        SandboxSetup.Report report = SandboxSetup.check(config);
-        if (!report.ready()) {
-            throw new SandboxUnavailableException("sandboxes cannot run on this machine:\n" + report.describe());
-        }
-        this.user = SandboxUser.lookup(config.userName()).orElseThrow();
-        try {
-            UserPrincipalLookupService names = config.root().getFileSystem().getUserPrincipalLookupService();
-            this.ownerUser = names.lookupPrincipalByName(user.name());
-            this.ownerGroup = names.lookupPrincipalByGroupName(groupName(user));
-            this.workspaces = mkdir(config.root().resolve("ws"), "rwx--x--x");
-            Path state = mkdir(config.root().resolve("state"), "rwx--x--x");
-            Path etc = mkdir(state.resolve("etc"), "rwxr-xr-x");
-            for (var e : CommandLine.etcFiles(user).entrySet()) {
-                writeFile(etc.resolve(e.getKey()), e.getValue().getBytes(StandardCharsets.UTF_8), "rw-r--r--");
-            }
-            byte[] bpf = SeccompPolicy.compile(SeccompLibrary.load(), SeccompPolicy.standard());
-            Path filter = state.resolve("seccomp.bpf");
-            writeFile(filter, bpf, "rw-------");
-            this.cgroups = new CgroupV1(config.cgroupRoot(), config.cgroupParent());
-            cgroups.init();
-            this.commandLine = new CommandLine(config, user, filter, etc);
-            log.info("sandboxes ready: root {}, user {} ({}), seccomp filter {} instructions, cgroups {}/*/{}",
-                    config.root(), user.name(), user.uid(), bpf.length / 8, config.cgroupRoot(), config.cgroupParent());
-        } catch (IOException e) {
-            throw new SandboxUnavailableException("cannot prepare " + config.root() + ": " + e, e);
-        }
-        this.reaper = Executors.newSingleThreadScheduledExecutor(
-                r -> Thread.ofPlatform().daemon().name("sandbox-idle-reaper").unstarted(r));
-        if (!config.idleTimeout().isZero()) {
-            long every = Math.max(1000, Math.min(config.idleTimeout().toMillis() / 4, 60_000));
-            reaper.scheduleWithFixedDelay(this::reap, every, every, TimeUnit.MILLISECONDS);
-        }
+  /**
+   * @throws SandboxUnavailableException listing what is missing (see {@link SandboxSetup})
+   */
+  public Sandboxes(SandboxConfig config) {
+    this.config = config;
+    try {
+      Files.createDirectories(config.root());
+      Files.setPosixFilePermissions(config.root(), PosixFilePermissions.fromString("rwx--x--x"));
+    } catch (IOException e) {
+      throw new SandboxUnavailableException("cannot create the sandbox root " + config.root() + ": " + e, e);
     }
-
-    private static String groupName(SandboxUser user) throws IOException {
-        for (String line : Files.readAllLines(Path.of("/etc/group"))) {
-            String[] f = line.split(":", -1);
-            if (f.length >= 3 && f[2].equals(Integer.toString(user.gid()))) {
-                return f[0];
-            }
-        }
-        throw new IOException("no group with gid " + user.gid() + " in /etc/group");
+    SandboxSetup.Report report = SandboxSetup.check(config);
+    if (!report.ready()) {
+      throw new SandboxUnavailableException("sandboxes cannot run on this machine:\n" + report.describe());
     }
-
-    private static Path mkdir(Path dir, String perms) throws IOException {
-        try {
-            Files.createDirectory(dir);
-        } catch (FileAlreadyExistsException e) {
-            if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-                throw new IOException(dir + " exists and is not a directory");
-            }
-        }
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString(perms));
-        return dir;
+    this.user = SandboxUser.lookup(config.userName()).orElseThrow();
+    try {
+      UserPrincipalLookupService names = config.root().getFileSystem().getUserPrincipalLookupService();
+      this.ownerUser = names.lookupPrincipalByName(user.name());
+      this.ownerGroup = names.lookupPrincipalByGroupName(groupName(user));
+      this.workspaces = mkdir(config.root().resolve("ws"), "rwx--x--x");
+      Path state = mkdir(config.root().resolve("state"), "rwx--x--x");
+      Path etc = mkdir(state.resolve("etc"), "rwxr-xr-x");
+      for (var e : CommandLine.etcFiles(user).entrySet()) {
+        writeFile(etc.resolve(e.getKey()), e.getValue().getBytes(StandardCharsets.UTF_8), "rw-r--r--");
+      }
+      byte[] bpf = SeccompPolicy.compile(SeccompLibrary.load(), SeccompPolicy.standard());
+      Path filter = state.resolve("seccomp.bpf");
+      writeFile(filter, bpf, "rw-------");
+      this.cgroups = new CgroupV1(config.cgroupRoot(), config.cgroupParent());
+      cgroups.init();
+      this.commandLine = new CommandLine(config, user, filter, etc);
+      log.info("sandboxes ready: root {}, user {} ({}), seccomp filter {} instructions, cgroups {}/*/{}",
+          config.root(), user.name(), user.uid(), bpf.length / 8, config.cgroupRoot(), config.cgroupParent());
+    } catch (IOException e) {
+      throw new SandboxUnavailableException("cannot prepare " + config.root() + ": " + e, e);
     }
-
-    private static void writeFile(Path file, byte[] data, String perms) throws IOException {
-        Files.deleteIfExists(file);
-        Files.write(file, data, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
-        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString(perms));
+    this.reaper = Executors.newSingleThreadScheduledExecutor(
+        r -> Thread.ofPlatform().daemon().name("sandbox-idle-reaper").unstarted(r));
+    if (!config.idleTimeout().isZero()) {
+      long every = Math.max(1000, Math.min(config.idleTimeout().toMillis() / 4, 60_000));
+      reaper.scheduleWithFixedDelay(this::reap, every, every, TimeUnit.MILLISECONDS);
     }
+  }
 
-    public SandboxConfig config() {
-        return config;
+  private static String groupName(SandboxUser user) throws IOException {
+    for (String line : Files.readAllLines(Path.of("/etc/group"))) {
+      String[] f = line.split(":", -1);
+      if (f.length >= 3 && f[2].equals(Integer.toString(user.gid()))) {
+        return f[0];
+      }
     }
+    throw new IOException("no group with gid " + user.gid() + " in /etc/group");
+  }
 
-    /** The host account programs run as. */
-    public SandboxUser user() {
-        return user;
+  private static Path mkdir(Path dir, String perms) throws IOException {
+    try {
+      Files.createDirectory(dir);
+    } catch (FileAlreadyExistsException e) {
+      if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+        throw new IOException(dir + " exists and is not a directory");
+      }
     }
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString(perms));
+    return dir;
+  }
 
-    /** A sandbox with the configured default limits. */
-    public Sandbox create() {
-        return create(config.defaultLimits());
-    }
+  private static void writeFile(Path file, byte[] data, String perms) throws IOException {
+    Files.deleteIfExists(file);
+    Files.write(file, data, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString(perms));
+  }
 
-    /**
-     * A new sandbox with an empty workspace.
-     *
-     * @throws LimitExceededException when {@code limits} exceed the configured ceiling
-     */
-    public Sandbox create(Limits limits) {
-        if (closed) {
-            throw new SandboxUnavailableException("the sandbox registry is closed");
-        }
-        limits.requireWithin(config.ceiling());
-        byte[] raw = new byte[12];
-        RANDOM.nextBytes(raw);
-        String id = HexFormat.of().formatHex(raw);
-        Path ws = workspaces.resolve(id);
-        try {
-            Files.createDirectory(ws, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            chown(ws);
-        } catch (IOException e) {
-            throw new SandboxUnavailableException("cannot create workspace " + ws + ": " + e, e);
-        }
-        Sandbox s = new Sandbox(id, ws, limits, this);
-        live.put(id, s);
-        log.debug("sandbox {} created: {}", id, limits);
-        return s;
-    }
+  public SandboxConfig config() {
+    return config;
+  }
 
-    public Optional<Sandbox> get(String id) {
-        return Optional.ofNullable(live.get(id));
-    }
+  /** The host account programs run as. */
+  public SandboxUser user() {
+    return user;
+  }
 
-    public List<Sandbox> list() {
-        return List.copyOf(live.values());
-    }
+  /** A sandbox with the configured default limits. */
+  public Sandbox create() {
+    return create(config.defaultLimits());
+  }
 
-    /** Destroys a sandbox: kills its running program, deletes its workspace. False if unknown. */
-    public boolean destroy(String id) {
-        Sandbox s = live.remove(id);
-        if (s == null) {
-            return false;
-        }
-        s.markDestroyed();
-        s.deleteWorkspace();
-        log.debug("sandbox {} destroyed", id);
-        return true;
+  /**
+   * A new sandbox with an empty workspace.
+   *
+   * @throws LimitExceededException when {@code limits} exceed the configured ceiling
+   */
+  public Sandbox create(Limits limits) {
+    if (closed) {
+      throw new SandboxUnavailableException("the sandbox registry is closed");
     }
+    limits.requireWithin(config.ceiling());
+    byte[] raw = new byte[12];
+    RANDOM.nextBytes(raw);
+    String id = HexFormat.of().formatHex(raw);
+    Path ws = workspaces.resolve(id);
+    try {
+      Files.createDirectory(ws, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      chown(ws);
+    } catch (IOException e) {
+      throw new SandboxUnavailableException("cannot create workspace " + ws + ": " + e, e);
+    }
+    Sandbox s = new Sandbox(id, ws, limits, this);
+    live.put(id, s);
+    log.debug("sandbox {} created: {}", id, limits);
+    return s;
+  }
 
-    /** Destroys sandboxes idle for longer than {@code idle}; returns how many. */
-    public int expireIdle(Duration idle) {
-        int n = 0;
-        for (Sandbox s : live.values()) {
-            if (!s.busy() && s.idleFor().compareTo(idle) > 0 && destroy(s.id())) {
-                n++;
-            }
-        }
-        return n;
-    }
+  public Optional<Sandbox> get(String id) {
+    return Optional.ofNullable(live.get(id));
+  }
 
-    private void reap() {
-        try {
-            int n = expireIdle(config.idleTimeout());
-            if (n > 0) {
-                log.info("destroyed {} idle sandbox(es)", n);
-            }
-        } catch (RuntimeException e) {
-            log.warn("idle sandbox reaper failed", e);
-        }
-    }
+  public List<Sandbox> list() {
+    return List.copyOf(live.values());
+  }
 
-    CgroupV1 cgroups() {
-        return cgroups;
+  /** Destroys a sandbox: kills its running program, deletes its workspace. False if unknown. */
+  public boolean destroy(String id) {
+    Sandbox s = live.remove(id);
+    if (s == null) {
+      return false;
     }
+    s.markDestroyed();
+    s.deleteWorkspace();
+    log.debug("sandbox {} destroyed", id);
+    return true;
+  }
 
-    CommandLine commandLine() {
-        return commandLine;
+  /** Destroys sandboxes idle for longer than {@code idle}; returns how many. */
+  public int expireIdle(Duration idle) {
+    int n = 0;
+    for (Sandbox s : live.values()) {
+      if (!s.busy() && s.idleFor().compareTo(idle) > 0 && destroy(s.id())) {
+        n++;
+      }
     }
+    return n;
+  }
 
-    void chown(Path p) throws IOException {
-        PosixFileAttributeView v = Files.getFileAttributeView(p, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
-        v.setOwner(ownerUser);
-        v.setGroup(ownerGroup);
+  private void reap() {
+    try {
+      int n = expireIdle(config.idleTimeout());
+      if (n > 0) {
+        log.info("destroyed {} idle sandbox(es)", n);
+      }
+    } catch (RuntimeException e) {
+      log.warn("idle sandbox reaper failed", e);
     }
+  }
 
-    @Override
-    public void close() {
-        closed = true;
-        reaper.shutdownNow();
-        for (String id : List.copyOf(live.keySet())) {
-            destroy(id);
-        }
+  CgroupV1 cgroups() {
+    return cgroups;
+  }
+
+  CommandLine commandLine() {
+    return commandLine;
+  }
+
+  void chown(Path p) throws IOException {
+    PosixFileAttributeView v = Files.getFileAttributeView(p, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
+    v.setOwner(ownerUser);
+    v.setGroup(ownerGroup);
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    reaper.shutdownNow();
+    for (String id : List.copyOf(live.keySet())) {
+      destroy(id);
     }
+  }
 }
