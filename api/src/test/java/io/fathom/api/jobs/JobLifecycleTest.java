@@ -118,6 +118,24 @@ class JobLifecycleTest extends ServiceTest {
   }
 
   @Test
+  void pythonAndBashRunInTheJobsOwnSandboxAndItsFilesLastAcrossCalls() {
+    String id = submit(alice, jobBody("code-session", "python", "bash"));
+    JsonNode job = awaitFinished(alice, id);
+    assertThat(job.path("status").asString()).as(job.toString()).isEqualTo("completed");
+    List<JsonNode> results = alice.events("/v1/jobs/" + id + "/events", null, 1000).stream()
+        .filter(e -> e.event().equals("tool.completed")).map(Http.Sse::json).toList();
+    assertThat(results).hasSize(2);
+    assertThat(results.get(0).path("result").asString()).startsWith("exit code 0").contains("written");
+    // The second call, a bash process, read the file the first wrote; it ran unprivileged in /workspace.
+    String second = results.get(1).path("result").asString();
+    assertThat(second).startsWith("exit code 0").contains("42").contains("/workspace").doesNotContain("\n0\n");
+    assertThat(job.path("answer").asString()).contains("42");
+    // Another job has another workspace: the file is not there.
+    String other = submit(alice, jobBody("raw:bash:{\"command\": \"cat note.txt\"}", "bash"));
+    assertThat(awaitFinished(alice, other).path("answer").asString()).contains("exit code 1").contains("No such file");
+  }
+
+  @Test
   void aLiveSubscriberSeesEveryEventOfARunningJob() throws Exception {
     defineWeather(alice);
     String id = submit(alice, jobBody("weather:Rome", "get_weather"));

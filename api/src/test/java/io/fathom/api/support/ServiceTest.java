@@ -111,6 +111,14 @@ public abstract class ServiceTest {
           ? ScriptedModelServer.toolCall("call_r", parts[1], parts[2])
           : ScriptedModelServer.answer("saw: " + ScriptedModelServer.lastContent(request));
     }
+    if (task.startsWith("code-session")) {
+      // Round 1 writes a file with python, round 2 reads it with bash: one workspace per job.
+      return switch (results) {
+        case 0 -> ScriptedModelServer.toolCall("call_p", "python", "{\"code\": \"open('note.txt', 'w').write(str(6 * 7)); print('written')\"}");
+        case 1 -> ScriptedModelServer.toolCall("call_b", "bash", "{\"command\": \"cat note.txt; echo; id -u; pwd\"}");
+        default -> ScriptedModelServer.answer("saw: " + ScriptedModelServer.lastContent(request));
+      };
+    }
     if (task.startsWith("loop")) {
       return ScriptedModelServer.toolCall("call_" + results, "get_weather", "{\"city\":\"Oslo\"}");
     }

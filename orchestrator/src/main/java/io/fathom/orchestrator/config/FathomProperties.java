@@ -75,8 +75,10 @@ public record FathomProperties(
    * @param maxConcurrent calls of one tool running at once on this replica; beyond, calls are refused
    * @param maxAttempts attempts of an idempotent tool's call (others are never repeated)
    * @param backoff first wait between attempts, doubled each time
+   * @param sandboxRoot where the python and bash tools' sandboxes live
+   * @param codeTimeout one python or bash call
    */
-  public record Tools(Duration timeout, int maxConcurrent, int maxAttempts, Duration backoff) {}
+  public record Tools(Duration timeout, int maxConcurrent, int maxAttempts, Duration backoff, String sandboxRoot, Duration codeTimeout) {}
 
   /**
    * @param timeout one webhook attempt

@@ -103,7 +103,10 @@ final class JobRun {
                     .then(Mono.defer(this::round).repeat(() -> !finished).then())
                     .transform(this::withDeadline))
         .onErrorResume(this::onError)
-        .doFinally(s -> ctx.model().release(id)); // this replica is done with it: forget its server
+        .doFinally(s -> { // this replica is done with it: forget its server, drop its sandbox
+          ctx.model().release(id);
+          ctx.tools().release(id);
+        });
   }
 
   private Mono<Void> withDeadline(Mono<Void> body) {
@@ -143,7 +146,7 @@ final class JobRun {
     this.done = loaded.rounds();
     this.promptTokens = loaded.usage().promptTokens();
     this.completionTokens = loaded.usage().completionTokens();
-    this.tools = ctx.tools().forJob(loaded.tenant(), definitions);
+    this.tools = ctx.tools().forJob(loaded.tenant(), loaded.spec().tools(), definitions);
     List<ToolSpec> specs =
         tools.values().stream()
             .map(t -> ToolSpec.function(t.tool().name(), t.tool().description(), t.tool().parameters()))

@@ -26,11 +26,13 @@ public class ToolCatalog {
 
   private final FunctionStore functions;
   private final WebhookInvoker invoker;
+  private final BuiltInTools builtIns;
   private final SchemaRegistry schemas = ArgumentSchema.newRegistry();
 
-  public ToolCatalog(FunctionStore functions, WebhookInvoker invoker) {
+  public ToolCatalog(FunctionStore functions, WebhookInvoker invoker, BuiltInTools builtIns) {
     this.functions = functions;
     this.invoker = invoker;
+    this.builtIns = builtIns;
   }
 
   /** The definitions of {@code names}, in order; fails with {@link UnknownToolsException}. */
@@ -46,7 +48,7 @@ public class ToolCatalog {
               List<Integer> missingAt = new ArrayList<>();
               List<String> missing = new ArrayList<>();
               for (int i = 0; i < names.size(); i++) {
-                if (!found.containsKey(names.get(i))) {
+                if (!found.containsKey(names.get(i)) && builtIns.get(names.get(i)).isEmpty()) {
                   missingAt.add(i);
                   missing.add(names.get(i));
                 }
@@ -54,19 +56,33 @@ public class ToolCatalog {
               if (!missing.isEmpty()) {
                 return Mono.error(new UnknownToolsException(missingAt, missing));
               }
-              return Mono.just(names.stream().distinct().map(found::get).toList());
+              // Built-ins are not snapshotted: the job names them (JobSpec.tools).
+              return Mono.just(names.stream().distinct().filter(found::containsKey).map(found::get).toList());
             });
   }
 
-  /** The tools of a job, by name, from its snapshotted definitions. */
-  public Map<String, JobTool> forJob(String tenant, List<FunctionDefinition> definitions) {
-    return definitions.stream()
-        .collect(
-            Collectors.toMap(
-                FunctionDefinition::name,
-                d -> new JobTool(new WebhookFunctionTool(tenant, d, invoker), ArgumentSchema.compile(schemas, d.parameters())),
-                (a, b) -> a,
-                LinkedHashMap::new));
+  /**
+   * The tools of a job, by name, in the order it named them: its snapshotted functions, and the
+   * built-ins among its names that no function of its took.
+   */
+  public Map<String, JobTool> forJob(String tenant, List<String> names, List<FunctionDefinition> definitions) {
+    Map<String, FunctionDefinition> byName =
+        definitions.stream().collect(Collectors.toMap(FunctionDefinition::name, d -> d, (a, b) -> a));
+    Map<String, JobTool> out = new LinkedHashMap<>();
+    for (String name : names) {
+      FunctionDefinition d = byName.get(name);
+      if (d != null) {
+        out.put(name, new JobTool(new WebhookFunctionTool(tenant, d, invoker), ArgumentSchema.compile(schemas, d.parameters())));
+      } else {
+        builtIns.get(name).ifPresent(t -> out.put(name, new JobTool(t, ArgumentSchema.compile(schemas, t.parameters()))));
+      }
+    }
+    return out;
+  }
+
+  /** The job ended on this replica: what built-in tools keep for it (a sandbox) goes. */
+  public void release(java.util.UUID job) {
+    builtIns.release(job);
   }
 
   /** Checks a function's parameter schema; throws {@code InvalidSchemaException}. */

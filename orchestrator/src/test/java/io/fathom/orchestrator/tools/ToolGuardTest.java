@@ -14,7 +14,7 @@ import reactor.core.publisher.Mono;
 class ToolGuardTest {
 
   private final ToolGuard guard =
-      new ToolGuard(new FathomProperties.Tools(Duration.ofMillis(300), 2, 3, Duration.ofMillis(10)));
+      new ToolGuard(new FathomProperties.Tools(Duration.ofMillis(300), 2, 3, Duration.ofMillis(10), "/tmp/unused", Duration.ofSeconds(1)));
 
   private static String code(ToolResult r) {
     return r instanceof ToolResult.Failure f ? f.code() : "ok";
