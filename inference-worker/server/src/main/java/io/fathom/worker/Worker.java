@@ -61,7 +61,7 @@ public final class Worker implements AutoCloseable {
       EngineConfig config =
           new EngineConfig(options.maxTokensPerStep(), options.maxRunningSequences(), options.sessionTtl());
       generator = decorate.apply(
-          new EngineLoop(model.checkpoint(), config, options.threads(), options.blockSize(), cacheTokens));
+          new EngineLoop(model.checkpoint(), config, options.threads(), options.blockSize(), cacheTokens, options.weightFormat()));
       WorkerHttp http =
           new WorkerHttp(model, generator, new WorkerMetrics(), options.host(), options.port(), options.maxRequestBytes());
       return new Worker(model, generator, http);

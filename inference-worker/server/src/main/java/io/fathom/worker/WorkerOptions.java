@@ -1,6 +1,7 @@
 package io.fathom.worker;
 
 import io.fathom.engine.kv.KvLayout;
+import io.fathom.engine.cpu.WeightFormat;
 import io.fathom.engine.model.ModelPresets;
 import io.fathom.worker.model.LoadedModel;
 import java.nio.file.Path;
@@ -33,7 +34,8 @@ public record WorkerOptions(
     int maxTokensPerStep,
     int maxRunningSequences,
     LoadedModel.TemplateChoice template,
-    long maxRequestBytes) {
+    long maxRequestBytes,
+    WeightFormat weightFormat) {
 
   public static final String USAGE =
       """
@@ -53,6 +55,7 @@ public record WorkerOptions(
         --max-running N          the most sequences running at once (default 64)
         --chat-template builtin|model  the built-in Nanbeige renderer (default) or the model's Jinja template
         --max-request-bytes N    the largest request body (default 64 MiB)
+        --quantize none|int8     int8 weights in blocks of 32 with a scale each, lm_head included (default none)
       """;
 
   public WorkerOptions {
@@ -76,27 +79,27 @@ public record WorkerOptions(
     return new WorkerOptions(
         null, preset, dummyDir, 1, "127.0.0.1", 0, null, Duration.ofMinutes(10),
         Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors())), 0, KvLayout.DEFAULT_BLOCK_SIZE, 512, 64,
-        LoadedModel.TemplateChoice.BUILTIN, 64L << 20);
+        LoadedModel.TemplateChoice.BUILTIN, 64L << 20, WeightFormat.AS_STORED);
   }
 
   public WorkerOptions withPort(int value) {
     return new WorkerOptions(modelDir, dummyPreset, dummyDir, dummySeed, host, value, servedModelName, sessionTtl,
-        threads, kvCacheTokens, blockSize, maxTokensPerStep, maxRunningSequences, template, maxRequestBytes);
+        threads, kvCacheTokens, blockSize, maxTokensPerStep, maxRunningSequences, template, maxRequestBytes, weightFormat);
   }
 
   public WorkerOptions withKvCacheTokens(long value) {
     return new WorkerOptions(modelDir, dummyPreset, dummyDir, dummySeed, host, port, servedModelName, sessionTtl,
-        threads, value, blockSize, maxTokensPerStep, maxRunningSequences, template, maxRequestBytes);
+        threads, value, blockSize, maxTokensPerStep, maxRunningSequences, template, maxRequestBytes, weightFormat);
   }
 
   public WorkerOptions withSessionTtl(Duration value) {
     return new WorkerOptions(modelDir, dummyPreset, dummyDir, dummySeed, host, port, servedModelName, value,
-        threads, kvCacheTokens, blockSize, maxTokensPerStep, maxRunningSequences, template, maxRequestBytes);
+        threads, kvCacheTokens, blockSize, maxTokensPerStep, maxRunningSequences, template, maxRequestBytes, weightFormat);
   }
 
   public WorkerOptions withMaxRequestBytes(long value) {
     return new WorkerOptions(modelDir, dummyPreset, dummyDir, dummySeed, host, port, servedModelName, sessionTtl,
-        threads, kvCacheTokens, blockSize, maxTokensPerStep, maxRunningSequences, template, value);
+        threads, kvCacheTokens, blockSize, maxTokensPerStep, maxRunningSequences, template, value, weightFormat);
   }
 
   /** Parses the command line. */
@@ -116,6 +119,7 @@ public record WorkerOptions(
     int running = 64;
     LoadedModel.TemplateChoice template = LoadedModel.TemplateChoice.BUILTIN;
     long maxBytes = 64L << 20;
+    WeightFormat format = WeightFormat.AS_STORED;
     for (int i = 0; i < args.length; i++) {
       String flag = args[i];
       String value = null;
@@ -153,11 +157,12 @@ public record WorkerOptions(
           default -> throw new IllegalArgumentException("--chat-template must be builtin or model, got " + value);
         };
         case "--max-request-bytes" -> maxBytes = number(flag, value);
+        case "--quantize" -> format = WeightFormat.fromOption(value);
         default -> throw new IllegalArgumentException("unknown option " + flag);
       }
     }
     return new WorkerOptions(model, dummy, dummyDir, seed, host, port, name, ttl, threads, kv, block, perStep, running,
-        template, maxBytes);
+        template, maxBytes, format);
   }
 
   private static long number(String flag, String value) {

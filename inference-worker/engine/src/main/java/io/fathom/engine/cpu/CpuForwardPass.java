@@ -7,6 +7,9 @@ import io.fathom.engine.load.LayerWeights;
 import io.fathom.engine.load.Weights;
 import io.fathom.engine.model.ModelConfig;
 import io.fathom.engine.tensor.Tensor;
+import java.lang.foreign.Arena;
+import java.util.ArrayList;
+import java.util.List;
 import jdk.incubator.vector.FloatVector;
 
 /**
@@ -14,7 +17,8 @@ import jdk.incubator.vector.FloatVector;
  * (RMSNorm → q/k/v → RoPE → cache → causal GQA → o, residual; RMSNorm → SwiGLU MLP, residual), apply the
  * final norm and the output head. Prefill passes many tokens at once, decode passes one; either way the
  * tokens' keys and values are appended to the sequence's KV blocks. Activations are f32 on the heap,
- * weights are read in place, keys and values live off-heap in the {@link KvCache}.
+ * weights are read in place (or, with {@link WeightFormat#INT8}, the linear weights are quantized once when
+ * the pass is built), keys and values live off-heap in the {@link KvCache}.
  *
  * <p>Thread-safe as long as no two calls share a {@link BlockTable}.
  */
@@ -26,8 +30,25 @@ public final class CpuForwardPass {
   private final ParallelRunner parallel;
   private final Rope rope;
   private final Attention attention;
+  private final WeightFormat format;
+  private final List<Projections> projections;
+  private final Linear lmHead;
 
+  /** The linear weights of one layer, in the pass's {@link WeightFormat}. */
+  private record Projections(
+      Linear q, Linear k, Linear v, Linear o, Linear gate, Linear up, Linear down) {}
+
+  /** A pass over the weights as the checkpoint stores them. */
   public CpuForwardPass(ModelConfig config, Weights weights, KvCache cache, ParallelRunner parallel) {
+    this(config, weights, cache, parallel, WeightFormat.AS_STORED);
+  }
+
+  /**
+   * A pass over the linear weights in {@code format}. {@link WeightFormat#INT8} quantizes them here, on
+   * {@code parallel}'s threads, into automatically managed off-heap memory that lives as long as the pass.
+   */
+  public CpuForwardPass(
+      ModelConfig config, Weights weights, KvCache cache, ParallelRunner parallel, WeightFormat format) {
     KvLayout expected = KvLayout.of(config, cache.layout().blockSize());
     if (!cache.layout().equals(expected)) {
       throw new IllegalArgumentException("KV cache layout " + cache.layout() + " does not fit the model: " + expected);
@@ -38,10 +59,30 @@ public final class CpuForwardPass {
     this.parallel = parallel;
     this.rope = new Rope(config);
     this.attention = new Attention(config);
+    this.format = format;
+    Arena arena = Arena.ofAuto(); // shared: the runner's threads read (and, while quantizing, write) it
+    List<Projections> layers = new ArrayList<>(weights.layers().size());
+    for (LayerWeights w : weights.layers()) {
+      layers.add(
+          new Projections(
+              Linear.of(w.qProj(), format, arena, parallel),
+              Linear.of(w.kProj(), format, arena, parallel),
+              Linear.of(w.vProj(), format, arena, parallel),
+              Linear.of(w.oProj(), format, arena, parallel),
+              Linear.of(w.gateProj(), format, arena, parallel),
+              Linear.of(w.upProj(), format, arena, parallel),
+              Linear.of(w.downProj(), format, arena, parallel)));
+    }
+    this.projections = List.copyOf(layers);
+    this.lmHead = Linear.of(weights.lmHead(), format, arena, parallel);
   }
 
   public ModelConfig config() {
     return config;
+  }
+
+  public WeightFormat weightFormat() {
+    return format;
   }
 
   /**
@@ -74,22 +115,23 @@ public final class CpuForwardPass {
     embed(tokens, x);
     for (int layer = 0; layer < config.numHiddenLayers(); layer++) {
       LayerWeights w = weights.layers().get(layer);
+      Projections p = projections.get(layer);
       RmsNorm.apply(x, normed, n, w.inputNorm(), config.rmsNormEps());
-      MatMul.multiply(w.qProj(), normed, q, n, parallel);
-      MatMul.multiply(w.kProj(), normed, k, n, parallel);
-      MatMul.multiply(w.vProj(), normed, v, n, parallel);
+      p.q().multiply(normed, q, n, parallel);
+      p.k().multiply(normed, k, n, parallel);
+      p.v().multiply(normed, v, n, parallel);
       rope.rotate(q, n, config.numAttentionHeads(), angles);
       rope.rotate(k, n, config.numKeyValueHeads(), angles);
       attention.store(cache, sequence, layer, k, v, n, start);
       attention.attend(cache, sequence, layer, q, attended, n, start, parallel);
-      MatMul.multiply(w.oProj(), attended, projected, n, parallel);
+      p.o().multiply(attended, projected, n, parallel);
       addInPlace(x, projected, n * hidden);
 
       RmsNorm.apply(x, normed, n, w.postAttentionNorm(), config.rmsNormEps());
-      MatMul.multiply(w.gateProj(), normed, gate, n, parallel);
-      MatMul.multiply(w.upProj(), normed, up, n, parallel);
+      p.gate().multiply(normed, gate, n, parallel);
+      p.up().multiply(normed, up, n, parallel);
       SwiGlu.apply(gate, up, n * config.intermediateSize());
-      MatMul.multiply(w.downProj(), gate, projected, n, parallel);
+      p.down().multiply(gate, projected, n, parallel);
       addInPlace(x, projected, n * hidden);
     }
     sequence.advance(n);
@@ -103,7 +145,7 @@ public final class CpuForwardPass {
     float[] finalNormed = new float[rows * hidden];
     RmsNorm.apply(last, finalNormed, rows, weights.finalNorm(), config.rmsNormEps());
     float[] logits = new float[rows * config.vocabSize()];
-    MatMul.multiply(weights.lmHead(), finalNormed, logits, rows, parallel);
+    lmHead.multiply(finalNormed, logits, rows, parallel);
     return new Logits(rows, config.vocabSize(), logits);
   }
 

@@ -4,18 +4,23 @@ import io.fathom.engine.cpu.CpuForwardPass;
 import io.fathom.engine.cpu.Logits;
 import io.fathom.engine.cpu.LogitsScope;
 import io.fathom.engine.cpu.ParallelRunner;
+import io.fathom.engine.cpu.WeightFormat;
 import io.fathom.engine.kv.BlockTable;
 import io.fathom.engine.kv.KvCache;
 import io.fathom.engine.kv.KvLayout;
 import io.fathom.engine.load.Checkpoint;
 import io.fathom.engine.load.DummyCheckpoint;
+import io.fathom.engine.load.LayerWeights;
 import io.fathom.engine.model.ModelConfig;
 import io.fathom.engine.model.ModelPresets;
 import io.fathom.engine.tensor.DType;
+import io.fathom.engine.tensor.Tensor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Locale;
@@ -32,7 +37,8 @@ import jdk.incubator.vector.FloatVector;
  *
  * <p>Options: {@code --preset tiny|small|nanbeige4.1-3b} (default small), {@code --checkpoint DIR} (instead
  * of a preset), {@code --dtype bf16|f16|f32}, {@code --threads N} (default: available processors),
- * {@code --prompt N} (default 128), {@code --decode N} (default 64), {@code --runs N} (default 5).
+ * {@code --prompt N} (default 128), {@code --decode N} (default 64), {@code --runs N} (default 5),
+ * {@code --quantize none|int8} (default none: the linear weights as stored).
  *
  * <p>Run from the repository root with a Java 25 {@code JAVA_HOME}:
  *
@@ -55,6 +61,7 @@ public final class DecodeBenchmark {
     int decodeLength = Integer.parseInt(options.getOrDefault("decode", "64"));
     int runs = Integer.parseInt(options.getOrDefault("runs", "5"));
     DType dtype = DType.valueOf(options.getOrDefault("dtype", "bf16").toUpperCase(Locale.ROOT));
+    WeightFormat format = WeightFormat.fromOption(options.getOrDefault("quantize", "none"));
 
     Path temporary = null;
     Path directory;
@@ -70,7 +77,7 @@ public final class DecodeBenchmark {
     }
     try (Checkpoint checkpoint = Checkpoint.open(directory);
         ParallelRunner parallel = new ParallelRunner(threads)) {
-      run(checkpoint, parallel, promptLength, decodeLength, runs);
+      run(checkpoint, parallel, format, promptLength, decodeLength, runs);
     } finally {
       if (temporary != null) {
         try (Stream<Path> files = Files.walk(temporary)) {
@@ -82,9 +89,13 @@ public final class DecodeBenchmark {
     }
   }
 
-  private static void run(Checkpoint checkpoint, ParallelRunner parallel, int promptLength, int decodeLength, int runs) {
+  private static void run(
+      Checkpoint checkpoint, ParallelRunner parallel, WeightFormat format, int promptLength, int decodeLength, int runs) {
     ModelConfig config = checkpoint.config();
     long weightBytes = checkpoint.tensors().values().stream().mapToLong(t -> t.data().byteSize()).sum();
+    if (format == WeightFormat.INT8) {
+      weightBytes += int8Savings(checkpoint);
+    }
     System.out.printf(
         Locale.ROOT,
         "model: %d layers, hidden %d, %d/%d heads of %d, intermediate %d, vocab %d; weights %.1f MB%n",
@@ -99,7 +110,10 @@ public final class DecodeBenchmark {
     double[] prefill = new double[runs];
     double[] decode = new double[runs];
     try (KvCache cache = KvCache.forTokens(layout, promptLength + decodeLength)) {
-      CpuForwardPass pass = new CpuForwardPass(config, checkpoint.weights(), cache, parallel);
+      long quantizeStart = System.nanoTime();
+      CpuForwardPass pass = new CpuForwardPass(config, checkpoint.weights(), cache, parallel, format);
+      System.out.printf(Locale.ROOT, "weights %s (%.1f MB), ready in %.2f s%n",
+          format, weightBytes / 1e6, seconds(quantizeStart));
       for (int run = -1; run < runs; run++) {
         BlockTable sequence = new BlockTable(layout.blockSize());
         long start = System.nanoTime();
@@ -124,6 +138,28 @@ public final class DecodeBenchmark {
     System.out.printf(
         Locale.ROOT, "median: prefill %.1f tok/s, decode %.2f tok/s (%.1f GB/s of weights)%n",
         median(prefill), decodeMedian, decodeMedian * weightBytes / 1e9);
+  }
+
+  /**
+   * How the bytes of weights change with int8 linear weights (1 byte + a 4-byte scale per 32 values instead of
+   * their stored size); a tied head adds its int8 copy, as the embedding table stays as stored.
+   */
+  private static long int8Savings(Checkpoint checkpoint) {
+    List<Tensor> linear = new ArrayList<>();
+    for (LayerWeights layer : checkpoint.weights().layers()) {
+      linear.addAll(List.of(layer.qProj(), layer.kProj(), layer.vProj(), layer.oProj(), layer.gateProj(),
+          layer.upProj(), layer.downProj()));
+    }
+    long delta = 0;
+    for (Tensor t : linear) {
+      delta += t.elementCount() + t.elementCount() / 32 * 4 - t.data().byteSize();
+    }
+    Tensor head = checkpoint.weights().lmHead();
+    delta += head.elementCount() + head.elementCount() / 32 * 4;
+    if (!checkpoint.config().tieWordEmbeddings()) {
+      delta -= head.data().byteSize();
+    }
+    return delta;
   }
 
   private static Map<String, String> parse(String[] args) {

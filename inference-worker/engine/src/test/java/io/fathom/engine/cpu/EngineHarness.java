@@ -15,20 +15,25 @@ final class EngineHarness implements AutoCloseable {
   final KvCache cache;
   final CpuForwardPass pass;
 
-  private EngineHarness(Checkpoint checkpoint, ParallelRunner parallel, KvCache cache) {
+  private EngineHarness(Checkpoint checkpoint, ParallelRunner parallel, KvCache cache, WeightFormat format) {
     this.checkpoint = checkpoint;
     this.parallel = parallel;
     this.cache = cache;
-    this.pass = new CpuForwardPass(checkpoint.config(), checkpoint.weights(), cache, parallel);
+    this.pass = new CpuForwardPass(checkpoint.config(), checkpoint.weights(), cache, parallel, format);
   }
 
   /** Two threads that split even the smallest work, so the tests run the parallel paths. */
   static EngineHarness open(Path directory, int blockSize, int cacheTokens) throws IOException {
+    return open(directory, blockSize, cacheTokens, WeightFormat.AS_STORED);
+  }
+
+  static EngineHarness open(Path directory, int blockSize, int cacheTokens, WeightFormat format) throws IOException {
     Checkpoint checkpoint = Checkpoint.open(directory);
     return new EngineHarness(
         checkpoint,
         new ParallelRunner(2, 0),
-        KvCache.forTokens(KvLayout.of(checkpoint.config(), blockSize), cacheTokens));
+        KvCache.forTokens(KvLayout.of(checkpoint.config(), blockSize), cacheTokens),
+        format);
   }
 
   BlockTable newSequence() {

@@ -1,6 +1,7 @@
 package io.fathom.worker.engine;
 
 import io.fathom.engine.cpu.CpuForwardPass;
+import io.fathom.engine.cpu.WeightFormat;
 import io.fathom.engine.cpu.ParallelRunner;
 import io.fathom.engine.kv.KvCache;
 import io.fathom.engine.kv.KvLayout;
@@ -56,12 +57,14 @@ public final class EngineLoop implements Generator {
   /**
    * @param threads threads of the forward pass (the engine thread included)
    * @param cacheTokens tokens the KV cache holds (rounded up to whole blocks)
+   * @param format the weights as stored, or quantized to int8 at load
    */
-  public EngineLoop(Checkpoint checkpoint, EngineConfig config, int threads, int blockSize, long cacheTokens) {
+  public EngineLoop(
+      Checkpoint checkpoint, EngineConfig config, int threads, int blockSize, long cacheTokens, WeightFormat format) {
     this.parallel = new ParallelRunner(threads);
     KvLayout layout = KvLayout.of(checkpoint.config(), blockSize);
     this.cache = new KvCache(layout, layout.blocksFor(cacheTokens));
-    CpuForwardPass pass = new CpuForwardPass(checkpoint.config(), checkpoint.weights(), cache, parallel);
+    CpuForwardPass pass = new CpuForwardPass(checkpoint.config(), checkpoint.weights(), cache, parallel, format);
     this.engine = new Engine(pass, cache, config, InstantSource.system());
     this.maxSequenceLength =
         (int) Math.min(checkpoint.config().maxPositionEmbeddings(), (long) cache.blockCount() * blockSize);

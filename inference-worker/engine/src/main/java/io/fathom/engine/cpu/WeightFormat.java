@@ -1,0 +1,33 @@
+package io.fathom.engine.cpu;
+
+import java.util.Locale;
+
+/**
+ * How the forward pass holds the linear weights (q/k/v/o, gate/up/down and the output head): as the checkpoint
+ * stores them, read in place, or quantized once at load into {@link Int8Matrix int8 blocks}. Norms and the
+ * embedding table are always read in place.
+ */
+public enum WeightFormat {
+  /** bf16/f16/f32 as stored, read from the mapping ({@code --quantize none}). */
+  AS_STORED,
+  /**
+   * Symmetric int8 with one f32 scale per block of 32 values along the input dimension
+   * ({@code --quantize int8}): about 1.1 bytes per weight instead of 2 for bf16. The lowest precision offered.
+   */
+  INT8;
+
+  /**
+   * The format a {@code --quantize} value names: {@code none} or {@code int8}.
+   *
+   * @throws IllegalArgumentException for anything else, int4 included (int8 is the floor for these models)
+   */
+  public static WeightFormat fromOption(String value) {
+    return switch (value.toLowerCase(Locale.ROOT)) {
+      case "none" -> AS_STORED;
+      case "int8" -> INT8;
+      default ->
+          throw new IllegalArgumentException(
+              "--quantize must be 'none' or 'int8', got '" + value + "' (int8 is the lowest precision offered)");
+    };
+  }
+}
