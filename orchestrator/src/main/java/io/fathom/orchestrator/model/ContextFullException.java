@@ -1,6 +1,9 @@
 package io.fathom.orchestrator.model;
 
-/** The prompt fills the model server's context: the job cannot go on there (not retried). */
+/**
+ * The prompt fills the context — the job's {@code max_context_tokens} or the model server's
+ * length: the job ends with {@code context_exhausted} (never retried).
+ */
 public final class ContextFullException extends RuntimeException {
 
   public ContextFullException(String message) {

@@ -36,9 +36,9 @@ public class WorkerRouter {
   static final Duration COOL_DOWN = Duration.ofSeconds(2);
 
   private final List<Worker> workers;
+  private final Map<String, Worker> byUrl;
   private final Map<UUID, Worker> assignments = new ConcurrentHashMap<>();
   private final LongSupplier clock;
-  private final MeterRegistry meters;
   private final Counter moves;
   private final Counter promptTokens;
   private final Counter cachedTokens;
@@ -48,9 +48,11 @@ public class WorkerRouter {
     final AtomicInteger inFlight = new AtomicInteger();
     final AtomicInteger failures = new AtomicInteger();
     final AtomicLong avoidUntil = new AtomicLong();
+    final Counter assignments;
 
-    Worker(String url) {
+    Worker(String url, MeterRegistry meters) {
       this.url = url;
+      this.assignments = Counter.builder("fathom.routing.assignments").tag("server", url).register(meters);
     }
   }
 
@@ -60,9 +62,9 @@ public class WorkerRouter {
   }
 
   WorkerRouter(List<String> urls, MeterRegistry meters, LongSupplier clock) {
-    this.workers = urls.stream().map(u -> new Worker(u.endsWith("/") ? u.substring(0, u.length() - 1) : u)).toList();
+    this.workers = urls.stream().map(u -> new Worker(u.endsWith("/") ? u.substring(0, u.length() - 1) : u, meters)).toList();
+    this.byUrl = workers.stream().collect(java.util.stream.Collectors.toMap(w -> w.url, w -> w, (a, b) -> a));
     this.clock = clock;
-    this.meters = meters;
     this.moves = Counter.builder("fathom.routing.moves").description("Jobs moved to another server").register(meters);
     this.promptTokens = Counter.builder("fathom.prefix.prompt_tokens").description("Prompt tokens sent").register(meters);
     this.cachedTokens =
@@ -96,7 +98,7 @@ public class WorkerRouter {
       moves.increment();
     }
     assignments.put(job, best);
-    Counter.builder("fathom.routing.assignments").tag("server", best.url).register(meters).increment();
+    best.assignments.increment();
     return best.url;
   }
 
@@ -136,6 +138,6 @@ public class WorkerRouter {
   }
 
   private Optional<Worker> find(String server) {
-    return workers.stream().filter(w -> w.url.equals(server)).findFirst();
+    return Optional.ofNullable(byUrl.get(server));
   }
 }

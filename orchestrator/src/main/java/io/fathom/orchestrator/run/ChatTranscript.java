@@ -98,11 +98,4 @@ final class ChatTranscript implements Transcript {
   public String capResult(String text) {
     return text;
   }
-
-  @Override
-  public Turn replayed(EventData.ModelCompleted m) {
-    return new Turn(
-        m.content(), m.reasoning(), m.toolCalls() == null ? List.of() : m.toolCalls(), m.finishReason(),
-        m.usage().promptTokens(), m.usage().completionTokens(), m.durationMs(), m.server(), null);
-  }
 }

@@ -130,7 +130,6 @@ final class JobRun {
       }
       case CancelRequested c -> cancelled();
       case ModelUnavailableException m -> fail(new JobError(m.code(), m.getMessage()));
-      case BudgetExhausted b -> fail(new JobError(b.code(), b.getMessage()));
       case ContextFullException c -> fail(new JobError("context_exhausted", c.getMessage()));
       case TimeoutException t ->
           fail(new JobError("deadline_exceeded", "the job ran past its deadline of " + job.spec().deadlineSeconds() + " s"));
@@ -198,7 +197,7 @@ final class JobRun {
     if (event.type() == EventType.MODEL_COMPLETED) {
       endReplay();
       EventData.ModelCompleted m = ctx.json().readValue(event.json(), EventData.ModelCompleted.class);
-      Turn turn = transcript.replayed(m);
+      Turn turn = Turn.stored(m);
       transcript.addTurn(m.round(), turn);
       pending = new Pending(m.round(), turn.calls(), new TreeMap<>(), System.nanoTime());
     } else if (pending != null) {

@@ -74,7 +74,7 @@ final class LedgerTranscript implements Transcript {
     int prompt = view.tokens();
     int room = spec.contextTokens() - prompt;
     if (room <= 0) {
-      return Mono.error(new BudgetExhausted("context_exhausted",
+      return Mono.error(new ContextFullException(
           "the context holds " + prompt + " tokens, the job's max_context_tokens is " + spec.contextTokens()
               + " (context policy " + policy.spec() + ")"));
     }
@@ -175,6 +175,9 @@ final class LedgerTranscript implements Transcript {
 
   @Override
   public void addTurn(int round, Turn turn) {
+    if (turn.tokenIds() == null) {
+      throw new IllegalStateException("round " + round + " was stored without token ids (a chat-prompt job); it cannot continue on token prompts");
+    }
     ledger.appendAssistant(round, turn.tokenIds(), turn.finishReason() == null ? "stop" : turn.finishReason());
   }
 
@@ -193,18 +196,4 @@ final class LedgerTranscript implements Transcript {
     return cap.apply(text).text();
   }
 
-  @Override
-  public Turn replayed(EventData.ModelCompleted m) {
-    if (m.tokenIds() == null) {
-      throw new IllegalStateException("round " + m.round() + " was stored without token ids (a chat-prompt job); it cannot continue on token prompts");
-    }
-    return new Turn(
-        m.content(), m.reasoning(), m.toolCalls() == null ? List.of() : m.toolCalls(), m.finishReason(),
-        m.usage().promptTokens(), m.usage().completionTokens(), m.durationMs(), m.server(), m.tokenIds());
-  }
-
-  /** The ids the next request sends (for tests and the trajectory). */
-  int[] requestIds() {
-    return view.requestIds().toArray();
-  }
 }

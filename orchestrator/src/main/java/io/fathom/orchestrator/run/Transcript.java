@@ -15,7 +15,7 @@ sealed interface Transcript permits ChatTranscript, LedgerTranscript {
 
   /**
    * Asks the model for round {@code round}'s turn, generating at most {@code generatedLeft} tokens
-   * (the job's remaining budget). Fails with {@link BudgetExhausted} when the context is full.
+   * (the job's remaining budget). Fails with {@link io.fathom.orchestrator.model.ContextFullException} when the context (the job's budget or the server's) is full.
    */
   Mono<Turn> generate(int round, long generatedLeft);
 
@@ -27,7 +27,4 @@ sealed interface Transcript permits ChatTranscript, LedgerTranscript {
 
   /** Cuts a tool result to the job's budget (with a note to the model) before it is shown. */
   String capResult(String text);
-
-  /** The turn as stored in {@code model.completed}, rebuilt on replay. */
-  Turn replayed(EventData.ModelCompleted stored);
 }

@@ -19,6 +19,13 @@ record Turn(
     String server,
     int[] tokenIds) {
 
+  /** The turn as stored in its {@code model.completed} event (replayed on resume). */
+  static Turn stored(EventData.ModelCompleted m) {
+    return new Turn(
+        m.content(), m.reasoning(), m.toolCalls() == null ? List.of() : m.toolCalls(), m.finishReason(),
+        m.usage().promptTokens(), m.usage().completionTokens(), m.durationMs(), m.server(), m.tokenIds());
+  }
+
   /** A turn with no call (none valid, none broken) is the job's answer. */
   boolean isAnswer() {
     return calls.isEmpty();
