@@ -2,7 +2,9 @@ package io.fathom.engine.cpu;
 
 import io.fathom.engine.kv.BlockTable;
 import io.fathom.engine.kv.KvCache;
+import io.fathom.engine.kv.KvDtype;
 import io.fathom.engine.model.ModelConfig;
+import io.fathom.engine.tensor.Bf16;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -14,12 +16,15 @@ import jdk.incubator.vector.VectorOperators;
  * Causal grouped-query attention over a paged KV cache. Keys and values are found through the sequence's
  * {@link BlockTable} (token {@code p} in block {@code p / blockSize}, slot {@code p % blockSize}), so the
  * same code serves a contiguous cache, a paged one and blocks shared between sequences. Query head
- * {@code h} reads KV head {@code h / (heads / kvHeads)}, as Hugging Face's {@code repeat_kv} does.
+ * {@code h} reads KV head {@code h / (heads / kvHeads)}, as Hugging Face's {@code repeat_kv} does. Keys and
+ * values are stored as the cache's {@link KvDtype} (bf16 rounded to nearest-even) and read back as f32.
  */
 final class Attention {
 
   private static final int LANES = WeightVectors.LANES;
-  private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
+  private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+  private static final ValueLayout.OfFloat FLOAT_LE = ValueLayout.JAVA_FLOAT.withOrder(LE);
+  private static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT.withOrder(LE);
 
   private final int heads;
   private final int kvHeads;
@@ -33,40 +38,62 @@ final class Attention {
     this.scale = (float) (1.0 / Math.sqrt(headDim));
   }
 
-  /** Writes {@code tokens} rows of keys and values ({@code kvHeads × headDim} each) at positions {@code start}… */
-  void store(KvCache cache, BlockTable table, int layer, float[] k, float[] v, int tokens, int start) {
+  /**
+   * Writes {@code tokens} rows of keys and values ({@code kvHeads × headDim} each), from row {@code firstRow}
+   * of {@code k} and {@code v}, at positions {@code start}… of {@code table}.
+   */
+  void store(KvCache cache, BlockTable table, int layer, float[] k, float[] v, int firstRow, int tokens, int start) {
     int blockSize = table.blockSize();
-    long slotBytes = (long) headDim * Float.BYTES;
+    KvDtype dtype = cache.layout().dtype();
+    long slotBytes = (long) headDim * dtype.bytes();
+    MemorySegment memory = cache.memory();
     for (int t = 0; t < tokens; t++) {
       int position = start + t;
       int block = table.block(position / blockSize);
       long slot = (long) (position % blockSize) * slotBytes;
       for (int h = 0; h < kvHeads; h++) {
-        int src = (t * kvHeads + h) * headDim;
-        MemorySegment.copy(k, src, cache.memory(), ValueLayout.JAVA_FLOAT, cache.keyOffset(layer, block, h) + slot, headDim);
-        MemorySegment.copy(v, src, cache.memory(), ValueLayout.JAVA_FLOAT, cache.valueOffset(layer, block, h) + slot, headDim);
+        int src = ((firstRow + t) * kvHeads + h) * headDim;
+        long keys = cache.keyOffset(layer, block, h) + slot;
+        long values = cache.valueOffset(layer, block, h) + slot;
+        if (dtype == KvDtype.F32) {
+          MemorySegment.copy(k, src, memory, FLOAT_LE, keys, headDim);
+          MemorySegment.copy(v, src, memory, FLOAT_LE, values, headDim);
+        } else {
+          for (int i = 0; i < headDim; i++) {
+            memory.set(SHORT_LE, keys + 2L * i, Bf16.fromFloat(k[src + i]));
+            memory.set(SHORT_LE, values + 2L * i, Bf16.fromFloat(v[src + i]));
+          }
+        }
       }
     }
   }
 
   /**
-   * For each of {@code tokens} queries (rows of {@code q}, {@code heads × headDim} wide, at positions
-   * {@code start}…) attends over every cached position up to its own; writes rows of {@code out}.
+   * For each query row of {@code q} ({@code heads × headDim} wide) attends over its own sequence's cached
+   * positions up to its own, and writes the row of {@code out}: row {@code i} belongs to the sequence
+   * {@code tables[segmentOf[i]]} at position {@code positions[i]}. The rows of all sequences are split over
+   * the threads together.
    */
   void attend(
-      KvCache cache, BlockTable table, int layer, float[] q, float[] out, int tokens, int start, ParallelRunner parallel) {
+      KvCache cache, BlockTable[] tables, int[] segmentOf, int[] positions, int layer, float[] q, float[] out,
+      ParallelRunner parallel) {
     int group = heads / kvHeads;
-    int longest = start + tokens;
+    int rows = positions.length;
+    int longest = 0;
+    for (int position : positions) {
+      longest = Math.max(longest, position + 1);
+    }
+    int scoresLength = longest;
     parallel.forRange(
-        tokens * heads,
+        rows * heads,
         (long) longest * headDim * 2,
         (from, to) -> {
-          float[] scores = new float[longest];
+          float[] scores = new float[scoresLength];
           for (int item = from; item < to; item++) {
-            int t = item / heads;
+            int row = item / heads;
             int h = item % heads;
-            int offset = (t * heads + h) * headDim;
-            attendOne(cache, table, layer, h / group, q, offset, start + t + 1, scores, out);
+            int offset = (row * heads + h) * headDim;
+            attendOne(cache, tables[segmentOf[row]], layer, h / group, q, offset, positions[row] + 1, scores, out);
           }
         });
   }
@@ -77,12 +104,14 @@ final class Attention {
       float[] out) {
     MemorySegment memory = cache.memory();
     int blockSize = table.blockSize();
-    long slotBytes = (long) headDim * Float.BYTES;
+    boolean bf16 = cache.layout().dtype() == KvDtype.BF16;
+    long slotBytes = (long) headDim * cache.layout().dtype().bytes();
     float max = Float.NEGATIVE_INFINITY;
     for (int b = 0, p = 0; p < length; b++) {
       long keys = cache.keyOffset(layer, table.block(b), kvHead);
       for (int slot = 0; slot < blockSize && p < length; slot++, p++) {
-        float s = dot(q, qOff, memory, keys + slot * slotBytes) * scale;
+        long key = keys + slot * slotBytes;
+        float s = (bf16 ? dotBf16(q, qOff, memory, key) : dot(q, qOff, memory, key)) * scale;
         scores[p] = s;
         max = Math.max(max, s);
       }
@@ -98,7 +127,12 @@ final class Attention {
     for (int b = 0, p = 0; p < length; b++) {
       long values = cache.valueOffset(layer, table.block(b), kvHead);
       for (int slot = 0; slot < blockSize && p < length; slot++, p++) {
-        addScaled(out, qOff, memory, values + slot * slotBytes, scores[p] * norm);
+        long value = values + slot * slotBytes;
+        if (bf16) {
+          addScaledBf16(out, qOff, memory, value, scores[p] * norm);
+        } else {
+          addScaled(out, qOff, memory, value, scores[p] * norm);
+        }
       }
     }
   }
@@ -107,12 +141,25 @@ final class Attention {
     int i = 0;
     FloatVector acc = FloatVector.zero(WeightVectors.F32);
     for (; i + LANES <= headDim; i += LANES) {
-      FloatVector k = FloatVector.fromMemorySegment(WeightVectors.F32, memory, offset + (long) i * Float.BYTES, NATIVE);
+      FloatVector k = FloatVector.fromMemorySegment(WeightVectors.F32, memory, offset + (long) i * Float.BYTES, LE);
       acc = k.fma(FloatVector.fromArray(WeightVectors.F32, q, qOff + i), acc);
     }
     float sum = acc.reduceLanes(VectorOperators.ADD);
     for (; i < headDim; i++) {
-      sum += q[qOff + i] * memory.getAtIndex(ValueLayout.JAVA_FLOAT, offset / Float.BYTES + i);
+      sum += q[qOff + i] * memory.get(FLOAT_LE, offset + (long) i * Float.BYTES);
+    }
+    return sum;
+  }
+
+  private float dotBf16(float[] q, int qOff, MemorySegment memory, long offset) {
+    int i = 0;
+    FloatVector acc = FloatVector.zero(WeightVectors.F32);
+    for (; i + LANES <= headDim; i += LANES) {
+      acc = WeightVectors.bf16(memory, offset + 2L * i).fma(FloatVector.fromArray(WeightVectors.F32, q, qOff + i), acc);
+    }
+    float sum = acc.reduceLanes(VectorOperators.ADD);
+    for (; i < headDim; i++) {
+      sum += q[qOff + i] * Bf16.toFloat(memory.get(SHORT_LE, offset + 2L * i));
     }
     return sum;
   }
@@ -121,11 +168,24 @@ final class Attention {
     int i = 0;
     FloatVector w = FloatVector.broadcast(WeightVectors.F32, weight);
     for (; i + LANES <= headDim; i += LANES) {
-      FloatVector v = FloatVector.fromMemorySegment(WeightVectors.F32, memory, offset + (long) i * Float.BYTES, NATIVE);
+      FloatVector v = FloatVector.fromMemorySegment(WeightVectors.F32, memory, offset + (long) i * Float.BYTES, LE);
       v.fma(w, FloatVector.fromArray(WeightVectors.F32, out, outOff + i)).intoArray(out, outOff + i);
     }
     for (; i < headDim; i++) {
-      out[outOff + i] += weight * memory.getAtIndex(ValueLayout.JAVA_FLOAT, offset / Float.BYTES + i);
+      out[outOff + i] += weight * memory.get(FLOAT_LE, offset + (long) i * Float.BYTES);
+    }
+  }
+
+  private void addScaledBf16(float[] out, int outOff, MemorySegment memory, long offset, float weight) {
+    int i = 0;
+    FloatVector w = FloatVector.broadcast(WeightVectors.F32, weight);
+    for (; i + LANES <= headDim; i += LANES) {
+      WeightVectors.bf16(memory, offset + 2L * i)
+          .fma(w, FloatVector.fromArray(WeightVectors.F32, out, outOff + i))
+          .intoArray(out, outOff + i);
+    }
+    for (; i < headDim; i++) {
+      out[outOff + i] += weight * Bf16.toFloat(memory.get(SHORT_LE, offset + 2L * i));
     }
   }
 }

@@ -13,12 +13,15 @@ import java.util.List;
 import jdk.incubator.vector.FloatVector;
 
 /**
- * The Llama forward pass on the CPU for one sequence: embed the new tokens, run every decoder layer
+ * The Llama forward pass on the CPU for a batch of sequences: embed the new tokens, run every decoder layer
  * (RMSNorm → q/k/v → RoPE → cache → causal GQA → o, residual; RMSNorm → SwiGLU MLP, residual), apply the
  * final norm and the output head. Prefill passes many tokens at once, decode passes one; either way the
  * tokens' keys and values are appended to the sequence's KV blocks. Activations are f32 on the heap,
  * weights are read in place (or, with {@link WeightFormat#INT8}, the linear weights are quantized once when
  * the pass is built), keys and values live off-heap in the {@link KvCache}.
+ *
+ * <p>Several sequences run in one pass ({@link #forward(List)}): their rows share every weight multiplication,
+ * so a decode step of eight sequences reads the weights once, not eight times.
  *
  * <p>Thread-safe as long as no two calls share a {@link BlockTable}.
  */
@@ -49,7 +52,7 @@ public final class CpuForwardPass {
    */
   public CpuForwardPass(
       ModelConfig config, Weights weights, KvCache cache, ParallelRunner parallel, WeightFormat format) {
-    KvLayout expected = KvLayout.of(config, cache.layout().blockSize());
+    KvLayout expected = KvLayout.of(config, cache.layout().blockSize(), cache.layout().dtype());
     if (!cache.layout().equals(expected)) {
       throw new IllegalArgumentException("KV cache layout " + cache.layout() + " does not fit the model: " + expected);
     }
@@ -85,6 +88,9 @@ public final class CpuForwardPass {
     return format;
   }
 
+  /** One sequence's share of a batched step: its new tokens, and which of their logits to return. */
+  public record Segment(BlockTable sequence, int[] tokens, LogitsScope scope) {}
+
   /**
    * Runs {@code tokens} at the positions after those already cached in {@code sequence}, appends their
    * keys and values to it, and returns the logits of the last token, of every token or of none
@@ -95,10 +101,56 @@ public final class CpuForwardPass {
    * @throws io.fathom.engine.kv.KvCacheFullException if the cache has no room for the new tokens
    */
   public Logits forward(BlockTable sequence, int[] tokens, LogitsScope scope) {
-    int n = tokens.length;
-    int start = sequence.tokenCount();
-    checkInput(tokens, start);
-    sequence.reserve(n, cache);
+    return forward(List.of(new Segment(sequence, tokens, scope))).getFirst();
+  }
+
+  /**
+   * Runs several sequences' new tokens in one pass: their rows go through each weight matrix together (the
+   * weights are read once for the whole batch), while attention, the cache and the logits stay per
+   * sequence. A sequence's logits come from the same arithmetic as when it runs alone. Returns one
+   * {@link Logits} per segment, in order.
+   *
+   * @throws IllegalArgumentException for an empty batch or segment, a sequence listed twice, a token id
+   *     outside the vocabulary, or a sequence that would outgrow {@code max_position_embeddings}; nothing is
+   *     reserved or run then
+   * @throws io.fathom.engine.kv.KvCacheFullException if the cache has no room for the new tokens
+   */
+  public List<Logits> forward(List<Segment> segments) {
+    int count = segments.size();
+    if (count == 0) {
+      throw new IllegalArgumentException("a forward pass needs at least one sequence");
+    }
+    BlockTable[] tables = new BlockTable[count];
+    int n = 0;
+    for (int s = 0; s < count; s++) {
+      Segment segment = segments.get(s);
+      tables[s] = segment.sequence();
+      for (int other = 0; other < s; other++) {
+        if (tables[other] == tables[s]) {
+          throw new IllegalArgumentException("segments " + other + " and " + s + " run the same sequence");
+        }
+      }
+      checkInput(segment.tokens(), segment.sequence().tokenCount());
+      n = Math.addExact(n, segment.tokens().length);
+    }
+    int[] tokens = new int[n];
+    int[] positions = new int[n];
+    int[] segmentOf = new int[n];
+    int[] firstRow = new int[count];
+    int[] starts = new int[count];
+    for (int s = 0, row = 0; s < count; s++) {
+      int[] own = segments.get(s).tokens();
+      firstRow[s] = row;
+      starts[s] = tables[s].tokenCount();
+      for (int t = 0; t < own.length; t++, row++) {
+        tokens[row] = own[t];
+        positions[row] = starts[s] + t;
+        segmentOf[row] = s;
+      }
+    }
+    for (int s = 0; s < count; s++) {
+      tables[s].reserve(segments.get(s).tokens().length, cache);
+    }
 
     int hidden = config.hiddenSize();
     float[] x = new float[n * hidden];
@@ -110,7 +162,7 @@ public final class CpuForwardPass {
     float[] projected = new float[n * hidden];
     float[] gate = new float[n * config.intermediateSize()];
     float[] up = new float[n * config.intermediateSize()];
-    Rope.Angles angles = rope.angles(start, n);
+    Rope.Angles angles = rope.angles(positions);
 
     embed(tokens, x);
     for (int layer = 0; layer < config.numHiddenLayers(); layer++) {
@@ -122,8 +174,10 @@ public final class CpuForwardPass {
       p.v().multiply(normed, v, n, parallel);
       rope.rotate(q, n, config.numAttentionHeads(), angles);
       rope.rotate(k, n, config.numKeyValueHeads(), angles);
-      attention.store(cache, sequence, layer, k, v, n, start);
-      attention.attend(cache, sequence, layer, q, attended, n, start, parallel);
+      for (int s = 0; s < count; s++) {
+        attention.store(cache, tables[s], layer, k, v, firstRow[s], segments.get(s).tokens().length, starts[s]);
+      }
+      attention.attend(cache, tables, segmentOf, positions, layer, q, attended, parallel);
       p.o().multiply(attended, projected, n, parallel);
       addInPlace(x, projected, n * hidden);
 
@@ -134,19 +188,52 @@ public final class CpuForwardPass {
       p.down().multiply(gate, projected, n, parallel);
       addInPlace(x, projected, n * hidden);
     }
-    sequence.advance(n);
-
-    if (scope == LogitsScope.NONE) {
-      return new Logits(0, config.vocabSize(), new float[0]);
+    for (int s = 0; s < count; s++) {
+      tables[s].advance(segments.get(s).tokens().length);
     }
-    int rows = scope == LogitsScope.ALL ? n : 1;
-    float[] last = new float[rows * hidden];
-    System.arraycopy(x, (n - rows) * hidden, last, 0, rows * hidden);
-    float[] finalNormed = new float[rows * hidden];
-    RmsNorm.apply(last, finalNormed, rows, weights.finalNorm(), config.rmsNormEps());
-    float[] logits = new float[rows * config.vocabSize()];
-    lmHead.multiply(finalNormed, logits, rows, parallel);
-    return new Logits(rows, config.vocabSize(), logits);
+    return logits(segments, firstRow, x);
+  }
+
+  /** The output head over the rows the segments asked for, all in one multiplication. */
+  private List<Logits> logits(List<Segment> segments, int[] firstRow, float[] x) {
+    int hidden = config.hiddenSize();
+    int vocab = config.vocabSize();
+    int[] rowsOf = new int[segments.size()];
+    int rows = 0;
+    for (int s = 0; s < segments.size(); s++) {
+      Segment segment = segments.get(s);
+      rowsOf[s] = switch (segment.scope()) {
+        case NONE -> 0;
+        case LAST -> 1;
+        case ALL -> segment.tokens().length;
+      };
+      rows += rowsOf[s];
+    }
+    float[] all = new float[0];
+    if (rows > 0) {
+      float[] last = new float[rows * hidden];
+      for (int s = 0, row = 0; s < segments.size(); s++) {
+        int from = firstRow[s] + segments.get(s).tokens().length - rowsOf[s];
+        System.arraycopy(x, from * hidden, last, row * hidden, rowsOf[s] * hidden);
+        row += rowsOf[s];
+      }
+      float[] finalNormed = new float[rows * hidden];
+      RmsNorm.apply(last, finalNormed, rows, weights.finalNorm(), config.rmsNormEps());
+      all = new float[rows * vocab];
+      lmHead.multiply(finalNormed, all, rows, parallel);
+    }
+    List<Logits> result = new ArrayList<>(segments.size());
+    for (int s = 0, row = 0; s < segments.size(); s++) {
+      if (segments.size() == 1) {
+        result.add(new Logits(rowsOf[s], vocab, all));
+      } else {
+        float[] own = new float[rowsOf[s] * vocab];
+        System.arraycopy(all, row * vocab, own, 0, own.length);
+        result.add(new Logits(rowsOf[s], vocab, own));
+      }
+      row += rowsOf[s];
+    }
+    return result;
   }
 
   private void checkInput(int[] tokens, int start) {

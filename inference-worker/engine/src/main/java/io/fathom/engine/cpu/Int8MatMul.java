@@ -12,10 +12,14 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * {@code out[t, r] = Σ_c W[r, c] · x[t, c]} for an {@link Int8Matrix}, dequantized on the fly and accumulated in
  * f32: each block's int8 values are loaded a vector at a time, widened to float lanes and multiplied by the
- * activations; the block's sum is then scaled once. Split over output rows like {@link MatMul}, with the same
- * cache tiles and groups of four tokens for a prefill (there each block is dequantized once, for four tokens,
- * two rows at a time).
- * Columns past the last full block take a scalar path, as do CPUs whose vectors hold fewer than 8 floats.
+ * activations into a block sum, which is then scaled into the output's accumulator. Split over output rows like
+ * {@link MatMul}, with the same cache tiles: two rows times four tokens in a prefill or a batch (each block
+ * widened once for four tokens), four rows times one token in a lone decode.
+ *
+ * <p>The tiling decides only which outputs share loads: every output is computed by the same sequence of
+ * operations (block sums in column order, the reduction, then the columns past the last full block), so a
+ * token's result does not depend on what else is in its batch. Columns past the last full block take a
+ * scalar path, as do CPUs whose vectors hold fewer than 8 floats.
  */
 public final class Int8MatMul {
 
@@ -53,12 +57,18 @@ public final class Int8MatMul {
                 twoRowsTimesFour(w, r, x, t, out);
               }
               for (; r < tileEnd; r++) {
-                rowTimesFour(w, r, x, t, out);
+                for (int u = t; u < t + TOKEN_GROUP; u++) {
+                  out[u * rows + r] = finish(w, r, x, u, oneRowTimesOne(w, r, x, u));
+                }
               }
             }
             for (; t < tokens; t++) {
-              for (int r = tile; r < tileEnd; r++) {
-                out[t * rows + r] = dot(w, r, x, t * cols);
+              int r = tile;
+              for (; r + 4 <= tileEnd; r += 4) {
+                fourRowsTimesOne(w, r, x, t, out);
+              }
+              for (; r < tileEnd; r++) {
+                out[t * rows + r] = finish(w, r, x, t, oneRowTimesOne(w, r, x, t));
               }
             }
           }
@@ -72,23 +82,18 @@ public final class Int8MatMul {
             .convertShape(VectorOperators.B2F, F32, 0);
   }
 
-  /** Row {@code r} times one token: the decode path, bound by memory bandwidth. */
-  private static float dot(Int8Matrix w, int r, float[] x, int xOff) {
+  private static int fullBlocks(Int8Matrix w) {
+    return VECTORIZED ? w.cols() / BLOCK : 0;
+  }
+
+  /** The reduced accumulator plus the blocks past the last full one, in column order. */
+  private static float finish(Int8Matrix w, int r, float[] x, int t, FloatVector acc) {
     MemorySegment quants = w.quants();
     int cols = w.cols();
     long row = (long) r * cols;
-    int fullBlocks = VECTORIZED ? cols / BLOCK : 0;
-    FloatVector acc = FloatVector.zero(F32);
-    for (int b = 0; b < fullBlocks; b++) {
-      int c = b * BLOCK;
-      FloatVector blockSum = FloatVector.zero(F32);
-      for (int j = 0; j < BLOCK; j += LANES) {
-        blockSum = widen(quants, row + c + j).fma(FloatVector.fromArray(F32, x, xOff + c + j), blockSum);
-      }
-      acc = blockSum.fma(FloatVector.broadcast(F32, w.scale(r, b)), acc);
-    }
+    int xOff = t * cols;
     float sum = acc.reduceLanes(VectorOperators.ADD);
-    for (int b = fullBlocks; b < w.blocksPerRow(); b++) {
+    for (int b = fullBlocks(w); b < w.blocksPerRow(); b++) {
       int end = Math.min(cols, (b + 1) * BLOCK);
       float blockSum = 0;
       for (int c = b * BLOCK; c < end; c++) {
@@ -99,20 +104,75 @@ public final class Int8MatMul {
     return sum;
   }
 
+  private static FloatVector oneRowTimesOne(Int8Matrix w, int r, float[] x, int t) {
+    MemorySegment quants = w.quants();
+    int cols = w.cols();
+    long row = (long) r * cols;
+    int xOff = t * cols;
+    FloatVector acc = FloatVector.zero(F32);
+    for (int b = 0, blocks = fullBlocks(w); b < blocks; b++) {
+      int c = b * BLOCK;
+      FloatVector blockSum = FloatVector.zero(F32);
+      for (int j = 0; j < BLOCK; j += LANES) {
+        blockSum = widen(quants, row + c + j).fma(FloatVector.fromArray(F32, x, xOff + c + j), blockSum);
+      }
+      acc = blockSum.fma(FloatVector.broadcast(F32, w.scale(r, b)), acc);
+    }
+    return acc;
+  }
+
+  /** Rows {@code r..r+3} times token {@code t}: the decode of a lone sequence, bound by memory bandwidth. */
+  private static void fourRowsTimesOne(Int8Matrix w, int r, float[] x, int t, float[] out) {
+    MemorySegment quants = w.quants();
+    int cols = w.cols();
+    int rows = w.rows();
+    long row0 = (long) r * cols;
+    long row1 = row0 + cols;
+    long row2 = row1 + cols;
+    long row3 = row2 + cols;
+    int xOff = t * cols;
+    FloatVector a0 = FloatVector.zero(F32);
+    FloatVector a1 = a0;
+    FloatVector a2 = a0;
+    FloatVector a3 = a0;
+    for (int b = 0, blocks = fullBlocks(w); b < blocks; b++) {
+      int c = b * BLOCK;
+      FloatVector s0 = FloatVector.zero(F32);
+      FloatVector s1 = s0;
+      FloatVector s2 = s0;
+      FloatVector s3 = s0;
+      for (int j = 0; j < BLOCK; j += LANES) {
+        FloatVector v = FloatVector.fromArray(F32, x, xOff + c + j);
+        s0 = widen(quants, row0 + c + j).fma(v, s0);
+        s1 = widen(quants, row1 + c + j).fma(v, s1);
+        s2 = widen(quants, row2 + c + j).fma(v, s2);
+        s3 = widen(quants, row3 + c + j).fma(v, s3);
+      }
+      a0 = s0.fma(FloatVector.broadcast(F32, w.scale(r, b)), a0);
+      a1 = s1.fma(FloatVector.broadcast(F32, w.scale(r + 1, b)), a1);
+      a2 = s2.fma(FloatVector.broadcast(F32, w.scale(r + 2, b)), a2);
+      a3 = s3.fma(FloatVector.broadcast(F32, w.scale(r + 3, b)), a3);
+    }
+    out[t * rows + r] = finish(w, r, x, t, a0);
+    out[t * rows + r + 1] = finish(w, r + 1, x, t, a1);
+    out[t * rows + r + 2] = finish(w, r + 2, x, t, a2);
+    out[t * rows + r + 3] = finish(w, r + 3, x, t, a3);
+  }
+
   /**
-   * Rows {@code r} and {@code r + 1} times tokens {@code t..t+3}: each block dequantized once for all four
-   * tokens, each activation vector loaded once for both rows (eight accumulators).
+   * Rows {@code r} and {@code r + 1} times tokens {@code t..t+3}: each block widened once for all four tokens,
+   * each activation vector loaded once for both rows.
    */
   private static void twoRowsTimesFour(Int8Matrix w, int r, float[] x, int t, float[] out) {
     MemorySegment quants = w.quants();
     int cols = w.cols();
+    int rows = w.rows();
     long row0 = (long) r * cols;
     long row1 = row0 + cols;
     int x0 = t * cols;
     int x1 = x0 + cols;
     int x2 = x1 + cols;
     int x3 = x2 + cols;
-    int fullBlocks = VECTORIZED ? cols / BLOCK : 0;
     FloatVector a00 = FloatVector.zero(F32);
     FloatVector a01 = a00;
     FloatVector a02 = a00;
@@ -121,80 +181,49 @@ public final class Int8MatMul {
     FloatVector a11 = a00;
     FloatVector a12 = a00;
     FloatVector a13 = a00;
-    for (int b = 0; b < fullBlocks; b++) {
+    for (int b = 0, blocks = fullBlocks(w); b < blocks; b++) {
+      FloatVector s00 = FloatVector.zero(F32);
+      FloatVector s01 = s00;
+      FloatVector s02 = s00;
+      FloatVector s03 = s00;
+      FloatVector s10 = s00;
+      FloatVector s11 = s00;
+      FloatVector s12 = s00;
+      FloatVector s13 = s00;
+      for (int c = b * BLOCK, end = c + BLOCK; c < end; c += LANES) {
+        FloatVector w0 = widen(quants, row0 + c);
+        FloatVector w1 = widen(quants, row1 + c);
+        FloatVector v = FloatVector.fromArray(F32, x, x0 + c);
+        s00 = w0.fma(v, s00);
+        s10 = w1.fma(v, s10);
+        v = FloatVector.fromArray(F32, x, x1 + c);
+        s01 = w0.fma(v, s01);
+        s11 = w1.fma(v, s11);
+        v = FloatVector.fromArray(F32, x, x2 + c);
+        s02 = w0.fma(v, s02);
+        s12 = w1.fma(v, s12);
+        v = FloatVector.fromArray(F32, x, x3 + c);
+        s03 = w0.fma(v, s03);
+        s13 = w1.fma(v, s13);
+      }
       FloatVector scale0 = FloatVector.broadcast(F32, w.scale(r, b));
       FloatVector scale1 = FloatVector.broadcast(F32, w.scale(r + 1, b));
-      for (int c = b * BLOCK, end = c + BLOCK; c < end; c += LANES) {
-        FloatVector w0 = widen(quants, row0 + c).mul(scale0);
-        FloatVector w1 = widen(quants, row1 + c).mul(scale1);
-        FloatVector v = FloatVector.fromArray(F32, x, x0 + c);
-        a00 = w0.fma(v, a00);
-        a10 = w1.fma(v, a10);
-        v = FloatVector.fromArray(F32, x, x1 + c);
-        a01 = w0.fma(v, a01);
-        a11 = w1.fma(v, a11);
-        v = FloatVector.fromArray(F32, x, x2 + c);
-        a02 = w0.fma(v, a02);
-        a12 = w1.fma(v, a12);
-        v = FloatVector.fromArray(F32, x, x3 + c);
-        a03 = w0.fma(v, a03);
-        a13 = w1.fma(v, a13);
-      }
+      a00 = s00.fma(scale0, a00);
+      a01 = s01.fma(scale0, a01);
+      a02 = s02.fma(scale0, a02);
+      a03 = s03.fma(scale0, a03);
+      a10 = s10.fma(scale1, a10);
+      a11 = s11.fma(scale1, a11);
+      a12 = s12.fma(scale1, a12);
+      a13 = s13.fma(scale1, a13);
     }
-    storeFour(w, r, fullBlocks * BLOCK, x, t, out, a00, a01, a02, a03);
-    storeFour(w, r + 1, fullBlocks * BLOCK, x, t, out, a10, a11, a12, a13);
-  }
-
-  /** Row {@code r} times tokens {@code t..t+3}: each block dequantized once, for all four. */
-  private static void rowTimesFour(Int8Matrix w, int r, float[] x, int t, float[] out) {
-    MemorySegment quants = w.quants();
-    int cols = w.cols();
-    long row = (long) r * cols;
-    int x0 = t * cols;
-    int x1 = x0 + cols;
-    int x2 = x1 + cols;
-    int x3 = x2 + cols;
-    int fullBlocks = VECTORIZED ? cols / BLOCK : 0;
-    FloatVector a0 = FloatVector.zero(F32);
-    FloatVector a1 = a0;
-    FloatVector a2 = a0;
-    FloatVector a3 = a0;
-    for (int b = 0; b < fullBlocks; b++) {
-      FloatVector scale = FloatVector.broadcast(F32, w.scale(r, b));
-      for (int c = b * BLOCK, end = c + BLOCK; c < end; c += LANES) {
-        FloatVector wv = widen(quants, row + c).mul(scale);
-        a0 = wv.fma(FloatVector.fromArray(F32, x, x0 + c), a0);
-        a1 = wv.fma(FloatVector.fromArray(F32, x, x1 + c), a1);
-        a2 = wv.fma(FloatVector.fromArray(F32, x, x2 + c), a2);
-        a3 = wv.fma(FloatVector.fromArray(F32, x, x3 + c), a3);
-      }
-    }
-    storeFour(w, r, fullBlocks * BLOCK, x, t, out, a0, a1, a2, a3);
-  }
-
-  /** Reduces row {@code r}'s four accumulators, adds the columns from {@code c} on, stores the sums. */
-  private static void storeFour(
-      Int8Matrix w, int r, int c, float[] x, int t, float[] out,
-      FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3) {
-    MemorySegment quants = w.quants();
-    int rows = w.rows();
-    int cols = w.cols();
-    long row = (long) r * cols;
-    int x0 = t * cols;
-    float s0 = a0.reduceLanes(VectorOperators.ADD);
-    float s1 = a1.reduceLanes(VectorOperators.ADD);
-    float s2 = a2.reduceLanes(VectorOperators.ADD);
-    float s3 = a3.reduceLanes(VectorOperators.ADD);
-    for (; c < cols; c++) {
-      float wc = quants.get(ValueLayout.JAVA_BYTE, row + c) * w.scale(r, c / BLOCK);
-      s0 += wc * x[x0 + c];
-      s1 += wc * x[x0 + cols + c];
-      s2 += wc * x[x0 + 2 * cols + c];
-      s3 += wc * x[x0 + 3 * cols + c];
-    }
-    out[t * rows + r] = s0;
-    out[(t + 1) * rows + r] = s1;
-    out[(t + 2) * rows + r] = s2;
-    out[(t + 3) * rows + r] = s3;
+    out[t * rows + r] = finish(w, r, x, t, a00);
+    out[(t + 1) * rows + r] = finish(w, r, x, t + 1, a01);
+    out[(t + 2) * rows + r] = finish(w, r, x, t + 2, a02);
+    out[(t + 3) * rows + r] = finish(w, r, x, t + 3, a03);
+    out[t * rows + r + 1] = finish(w, r + 1, x, t, a10);
+    out[(t + 1) * rows + r + 1] = finish(w, r + 1, x, t + 1, a11);
+    out[(t + 2) * rows + r + 1] = finish(w, r + 1, x, t + 2, a12);
+    out[(t + 3) * rows + r + 1] = finish(w, r + 1, x, t + 3, a13);
   }
 }

@@ -24,12 +24,22 @@ final class Rope {
 
   /** The cosines and sines for {@code count} consecutive positions from {@code start}. */
   Angles angles(int start, int count) {
+    int[] positions = new int[count];
+    for (int t = 0; t < count; t++) {
+      positions[t] = start + t;
+    }
+    return angles(positions);
+  }
+
+  /** The cosines and sines for each of {@code positions}, in order. */
+  Angles angles(int[] positions) {
     int half = headDim / 2;
+    int count = positions.length;
     float[] cos = new float[count * half];
     float[] sin = new float[count * half];
     for (int t = 0; t < count; t++) {
       for (int i = 0; i < half; i++) {
-        double angle = (double) (start + t) * inverseFrequencies[i];
+        double angle = (double) positions[t] * inverseFrequencies[i];
         cos[t * half + i] = (float) Math.cos(angle);
         sin[t * half + i] = (float) Math.sin(angle);
       }

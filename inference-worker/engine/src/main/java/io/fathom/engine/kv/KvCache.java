@@ -6,7 +6,8 @@ import java.util.BitSet;
 
 /**
  * Off-heap storage for the keys and values of all sequences, as a pool of fixed-size blocks handed out
- * to {@link BlockTable}s. Memory is laid out {@code [layer][block][K|V][kvHead][slot][headDim]} in f32,
+ * to {@link BlockTable}s. Memory is laid out {@code [layer][block][K|V][kvHead][slot][headDim]} in the layout's
+ * {@link KvDtype} (little-endian),
  * so one head's keys within a block are contiguous.
  *
  * <p>Allocation is not thread-safe: one thread (the scheduler) allocates and frees; kernels on any thread
@@ -80,7 +81,7 @@ public final class KvCache implements AutoCloseable {
     freeBlocks[freeCount++] = block;
   }
 
-  /** The cache memory (f32, native byte order). */
+  /** The cache memory (values of the layout's dtype, little-endian). */
   public MemorySegment memory() {
     return memory;
   }

@@ -3,10 +3,10 @@ package io.fathom.engine.kv;
 import io.fathom.engine.model.ModelConfig;
 
 /**
- * The geometry of the KV cache: fixed-size blocks of {@code blockSize} token slots, each holding f32 keys
- * and values for every layer and KV head.
+ * The geometry of the KV cache: fixed-size blocks of {@code blockSize} token slots, each holding keys and
+ * values ({@code dtype}) for every layer and KV head.
  */
-public record KvLayout(int layers, int kvHeads, int headDim, int blockSize) {
+public record KvLayout(int layers, int kvHeads, int headDim, int blockSize, KvDtype dtype) {
 
   /** vLLM's and nano-vllm's default block size. */
   public static final int DEFAULT_BLOCK_SIZE = 16;
@@ -17,16 +17,24 @@ public record KvLayout(int layers, int kvHeads, int headDim, int blockSize) {
           "KV layout dimensions must be positive: layers=" + layers + " kvHeads=" + kvHeads
               + " headDim=" + headDim + " blockSize=" + blockSize);
     }
+    if (dtype == null) {
+      throw new IllegalArgumentException("KV layout needs a dtype");
+    }
   }
 
-  /** The layout for {@code config}'s attention with {@code blockSize}-token blocks. */
+  /** The layout for {@code config}'s attention with {@code blockSize}-token blocks of bf16 keys and values. */
   public static KvLayout of(ModelConfig config, int blockSize) {
-    return new KvLayout(config.numHiddenLayers(), config.numKeyValueHeads(), config.headDim(), blockSize);
+    return of(config, blockSize, KvDtype.BF16);
+  }
+
+  /** The layout for {@code config}'s attention with {@code blockSize}-token blocks of {@code dtype}. */
+  public static KvLayout of(ModelConfig config, int blockSize, KvDtype dtype) {
+    return new KvLayout(config.numHiddenLayers(), config.numKeyValueHeads(), config.headDim(), blockSize, dtype);
   }
 
   /** Bytes of one head's keys (or values) for all slots of one block in one layer. */
   public long headBlockBytes() {
-    return (long) blockSize * headDim * Float.BYTES;
+    return (long) blockSize * headDim * dtype.bytes();
   }
 
   /** Bytes one block takes across all layers (keys and values). */
@@ -36,7 +44,7 @@ public record KvLayout(int layers, int kvHeads, int headDim, int blockSize) {
 
   /** Bytes of KV cache per token. */
   public long bytesPerToken() {
-    return 2L * layers * kvHeads * headDim * Float.BYTES;
+    return 2L * layers * kvHeads * headDim * dtype.bytes();
   }
 
   /** How many blocks {@code tokens} tokens occupy. */

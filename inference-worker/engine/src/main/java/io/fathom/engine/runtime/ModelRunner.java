@@ -10,15 +10,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Runs one scheduled step through the model: each chunk's tokens through the {@link CpuForwardPass} into
- * its sequence's blocks, the newly filled blocks into the prefix index, and a sample for every sequence
- * whose chunk reached its last token.
- *
- * <p>Decision, for now: the chunks of a step run one after another, each a forward pass of its own (the
- * matmuls are still batched over a chunk's tokens and split over threads). Batching several sequences into
- * one matmul would read the weights once per step instead of once per sequence — the win for decode — and
- * is the next step; the contract stays: a sequence's logits depend only on its own tokens, never on what
- * else is in the batch. A chunk that does not end its sequence skips the output head.
+ * Runs one scheduled step through the model: all chunks' tokens in one {@link CpuForwardPass} (the
+ * sequences' rows share every weight multiplication, so a decode step reads the weights once for the whole
+ * batch), each into its own sequence's blocks; then the newly filled blocks into the prefix index, and a
+ * sample for every sequence whose chunk reached its last token. A sequence's logits depend only on its own
+ * tokens, never on what else is in the batch. A chunk that does not end its sequence skips the output head.
  */
 public final class ModelRunner {
 
@@ -37,27 +33,32 @@ public final class ModelRunner {
 
   /** Runs {@code batch}; returns the sampled tokens, in batch order (the scheduler's postprocess appends them). */
   public List<Sample> run(List<ScheduledChunk> batch) {
-    List<Sample> samples = new ArrayList<>();
+    List<CpuForwardPass.Segment> segments = new ArrayList<>(batch.size());
     for (ScheduledChunk chunk : batch) {
       Sequence sequence = chunk.sequence();
       if (chunk.start() != sequence.computed() || sequence.table().capacity() < chunk.start() + chunk.length()) {
         throw new IllegalStateException("chunk " + chunk + " was not scheduled with room in " + sequence);
       }
-      boolean last = chunk.samples();
-      Logits logits =
-          pass.forward(
+      segments.add(
+          new CpuForwardPass.Segment(
               sequence.table(),
               sequence.tokens(chunk.start(), chunk.length()),
-              last ? LogitsScope.LAST : LogitsScope.NONE);
+              chunk.samples() ? LogitsScope.LAST : LogitsScope.NONE));
+    }
+    List<Logits> logits = batch.isEmpty() ? List.of() : pass.forward(segments);
+    List<Sample> samples = new ArrayList<>();
+    for (int i = 0; i < batch.size(); i++) {
+      ScheduledChunk chunk = batch.get(i);
+      Sequence sequence = chunk.sequence();
       blocks.commit(sequence.table(), sequence.tokenBuffer());
       sequence.ran(chunk.start(), chunk.length());
       int prompt = Math.max(0, Math.min(chunk.start() + chunk.length(), sequence.promptLength()) - chunk.start());
       promptTokensComputed += prompt;
       otherTokensComputed += chunk.length() - prompt;
-      if (last) {
+      if (chunk.samples()) {
         SampledToken token =
             Sampler.sample(
-                logits.last(), sequence.params(), sequence.tokenBuffer(), sequence.length(), sequence.random());
+                logits.get(i).last(), sequence.params(), sequence.tokenBuffer(), sequence.length(), sequence.random());
         samples.add(new Sample(sequence, token));
       }
     }

@@ -30,15 +30,18 @@ import java.util.stream.Stream;
 import jdk.incubator.vector.FloatVector;
 
 /**
- * Benchmark (not a test): single-sequence prefill and decode throughput of the CPU engine on a dummy
+ * Benchmark (not a test): prefill and decode throughput of the CPU engine at several batch sizes, on a dummy
  * checkpoint (random weights of a preset's shape, written to a temporary directory and memory-mapped, as
- * {@code --load-format dummy} would) or on a checkpoint directory. Each run prefills a random prompt, then
- * decodes greedily; after one warm-up run it prints the median of the measured runs.
+ * {@code --load-format dummy} would) or on a checkpoint directory. For each batch size B, each run prefills
+ * B random prompts in one pass, then decodes all B greedily together, one token each per step; the memory
+ * bandwidth is measured just before and after ({@link MemoryBandwidth}) and turned into the decode ceiling
+ * (bandwidth ÷ bytes of weights read per step). After one warm-up run it prints the medians.
  *
  * <p>Options: {@code --preset tiny|small|nanbeige4.1-3b} (default small), {@code --checkpoint DIR} (instead
  * of a preset), {@code --dtype bf16|f16|f32}, {@code --threads N} (default: available processors),
  * {@code --prompt N} (default 128), {@code --decode N} (default 64), {@code --runs N} (default 5),
- * {@code --quantize none|int8} (default none: the linear weights as stored).
+ * {@code --quantize none|int8} (default none: the linear weights as stored), {@code --batch 1,8} (the batch
+ * sizes, default 1 and 8).
  *
  * <p>Run from the repository root with a Java 25 {@code JAVA_HOME}:
  *
@@ -60,6 +63,7 @@ public final class DecodeBenchmark {
     int promptLength = Integer.parseInt(options.getOrDefault("prompt", "128"));
     int decodeLength = Integer.parseInt(options.getOrDefault("decode", "64"));
     int runs = Integer.parseInt(options.getOrDefault("runs", "5"));
+    int[] batches = Arrays.stream(options.getOrDefault("batch", "1,8").split(",")).mapToInt(Integer::parseInt).toArray();
     DType dtype = DType.valueOf(options.getOrDefault("dtype", "bf16").toUpperCase(Locale.ROOT));
     WeightFormat format = WeightFormat.fromOption(options.getOrDefault("quantize", "none"));
 
@@ -77,7 +81,7 @@ public final class DecodeBenchmark {
     }
     try (Checkpoint checkpoint = Checkpoint.open(directory);
         ParallelRunner parallel = new ParallelRunner(threads)) {
-      run(checkpoint, parallel, format, promptLength, decodeLength, runs);
+      run(checkpoint, parallel, format, batches, promptLength, decodeLength, runs);
     } finally {
       if (temporary != null) {
         try (Stream<Path> files = Files.walk(temporary)) {
@@ -90,76 +94,104 @@ public final class DecodeBenchmark {
   }
 
   private static void run(
-      Checkpoint checkpoint, ParallelRunner parallel, WeightFormat format, int promptLength, int decodeLength, int runs) {
+      Checkpoint checkpoint, ParallelRunner parallel, WeightFormat format, int[] batches, int promptLength,
+      int decodeLength, int runs) {
     ModelConfig config = checkpoint.config();
-    long weightBytes = checkpoint.tensors().values().stream().mapToLong(t -> t.data().byteSize()).sum();
-    if (format == WeightFormat.INT8) {
-      weightBytes += int8Savings(checkpoint);
-    }
+    long stepBytes = bytesReadPerStep(checkpoint, format);
     System.out.printf(
         Locale.ROOT,
-        "model: %d layers, hidden %d, %d/%d heads of %d, intermediate %d, vocab %d; weights %.1f MB%n",
+        "model: %d layers, hidden %d, %d/%d heads of %d, intermediate %d, vocab %d; weights read per step %.1f MB (%s)%n",
         config.numHiddenLayers(), config.hiddenSize(), config.numAttentionHeads(), config.numKeyValueHeads(),
-        config.headDim(), config.intermediateSize(), config.vocabSize(), weightBytes / 1e6);
+        config.headDim(), config.intermediateSize(), config.vocabSize(), stepBytes / 1e6, format);
     System.out.printf(
         Locale.ROOT, "threads %d, vector lanes %d (f32), prompt %d tokens, decode %d tokens, %d runs + 1 warm-up%n",
         parallel.threads(), FloatVector.SPECIES_PREFERRED.length(), promptLength, decodeLength, runs);
 
-    int[] prompt = new SplittableRandom(7).ints(promptLength, 0, config.vocabSize()).toArray();
+    int maxBatch = Arrays.stream(batches).max().orElseThrow();
     KvLayout layout = KvLayout.of(config, KvLayout.DEFAULT_BLOCK_SIZE);
-    double[] prefill = new double[runs];
-    double[] decode = new double[runs];
-    try (KvCache cache = KvCache.forTokens(layout, promptLength + decodeLength)) {
+    try (KvCache cache = KvCache.forTokens(layout, (long) maxBatch * (promptLength + decodeLength + layout.blockSize()));
+        MemoryBandwidth bandwidth = new MemoryBandwidth(1L << 30, parallel)) {
       long quantizeStart = System.nanoTime();
       CpuForwardPass pass = new CpuForwardPass(config, checkpoint.weights(), cache, parallel, format);
-      System.out.printf(Locale.ROOT, "weights %s (%.1f MB), ready in %.2f s%n",
-          format, weightBytes / 1e6, seconds(quantizeStart));
-      for (int run = -1; run < runs; run++) {
-        BlockTable sequence = new BlockTable(layout.blockSize());
-        long start = System.nanoTime();
-        Logits logits = pass.forward(sequence, prompt, LogitsScope.LAST);
-        double prefillSeconds = seconds(start);
-        start = System.nanoTime();
-        for (int i = 0; i < decodeLength; i++) {
-          logits = pass.forward(sequence, new int[] {logits.argmax(0)}, LogitsScope.LAST);
+      System.out.printf(Locale.ROOT, "weights ready in %.2f s%n", seconds(quantizeStart));
+      List<String> summary = new ArrayList<>();
+      double firstDecode = 0;
+      for (int batch : batches) {
+        double[] prefill = new double[runs];
+        double[] decode = new double[runs];
+        double[] bound = new double[runs];
+        for (int run = -1; run < runs; run++) {
+          double gbps = bandwidth.measure(3);
+          List<BlockTable> sequences = new ArrayList<>();
+          List<CpuForwardPass.Segment> prompts = new ArrayList<>();
+          for (int s = 0; s < batch; s++) {
+            BlockTable sequence = new BlockTable(layout.blockSize());
+            sequences.add(sequence);
+            int[] prompt = new SplittableRandom(7 + s).ints(promptLength, 0, config.vocabSize()).toArray();
+            prompts.add(new CpuForwardPass.Segment(sequence, prompt, LogitsScope.LAST));
+          }
+          long start = System.nanoTime();
+          List<Logits> logits = pass.forward(prompts);
+          double prefillSeconds = seconds(start);
+          start = System.nanoTime();
+          for (int i = 0; i < decodeLength; i++) {
+            List<CpuForwardPass.Segment> step = new ArrayList<>(batch);
+            for (int s = 0; s < batch; s++) {
+              step.add(new CpuForwardPass.Segment(sequences.get(s), new int[] {logits.get(s).argmax(0)}, LogitsScope.LAST));
+            }
+            logits = pass.forward(step);
+          }
+          double decodeSeconds = seconds(start);
+          gbps = (gbps + bandwidth.measure(3)) / 2;
+          sequences.forEach(sequence -> sequence.release(cache));
+          double prefillRate = (double) batch * promptLength / prefillSeconds;
+          double decodeRate = (double) batch * decodeLength / decodeSeconds;
+          double boundRate = gbps * 1e9 / stepBytes;
+          if (run >= 0) {
+            prefill[run] = prefillRate;
+            decode[run] = decodeRate;
+            bound[run] = boundRate;
+          }
+          System.out.printf(
+              Locale.ROOT,
+              "batch %d %s: prefill %.1f tok/s, decode %.2f tok/s (bandwidth %.1f GB/s: one step a %.2f s bound, %.2f steps/s)%n",
+              batch, run < 0 ? "warm-up" : "run " + (run + 1), prefillRate, decodeRate, gbps, 1 / boundRate, boundRate);
         }
-        double decodeSeconds = seconds(start);
-        sequence.release(cache);
-        if (run >= 0) {
-          prefill[run] = promptLength / prefillSeconds;
-          decode[run] = decodeLength / decodeSeconds;
+        if (firstDecode == 0) {
+          firstDecode = median(decode);
         }
-        System.out.printf(
-            Locale.ROOT, "%s: prefill %.1f tok/s, decode %.2f tok/s%n",
-            run < 0 ? "warm-up" : "run " + (run + 1), promptLength / prefillSeconds, decodeLength / decodeSeconds);
+        summary.add(
+            String.format(
+                Locale.ROOT,
+                "batch %d: prefill %.1f tok/s, decode %.2f tok/s in all (%.2f per sequence, %.2fx batch %d);"
+                    + " memory-bandwidth bound %.2f steps/s (%.0f%% of it reached)",
+                batch, median(prefill), median(decode), median(decode) / batch, median(decode) / firstDecode,
+                batches[0], median(bound), 100 * median(decode) / batch / median(bound)));
       }
+      System.out.println("medians:");
+      summary.forEach(line -> System.out.println("  " + line));
     }
-    double decodeMedian = median(decode);
-    System.out.printf(
-        Locale.ROOT, "median: prefill %.1f tok/s, decode %.2f tok/s (%.1f GB/s of weights)%n",
-        median(prefill), decodeMedian, decodeMedian * weightBytes / 1e9);
   }
 
   /**
-   * How the bytes of weights change with int8 linear weights (1 byte + a 4-byte scale per 32 values instead of
-   * their stored size); a tied head adds its int8 copy, as the embedding table stays as stored.
+   * Bytes of weights one step reads from memory, whatever the batch: every linear weight and the output head
+   * in {@code format} (int8: one byte a weight plus a 4-byte scale per 32), and the norms; of the embedding
+   * table only a row per token, which is left out.
    */
-  private static long int8Savings(Checkpoint checkpoint) {
+  private static long bytesReadPerStep(Checkpoint checkpoint, WeightFormat format) {
     List<Tensor> linear = new ArrayList<>();
+    long norms = checkpoint.weights().finalNorm().data().byteSize();
     for (LayerWeights layer : checkpoint.weights().layers()) {
       linear.addAll(List.of(layer.qProj(), layer.kProj(), layer.vProj(), layer.oProj(), layer.gateProj(),
           layer.upProj(), layer.downProj()));
+      norms += layer.inputNorm().data().byteSize() + layer.postAttentionNorm().data().byteSize();
     }
-    long delta = 0;
+    linear.add(checkpoint.weights().lmHead());
+    long bytes = norms;
     for (Tensor t : linear) {
-      delta += t.elementCount() + t.elementCount() / 32 * 4 - t.data().byteSize();
+      bytes += format == WeightFormat.INT8 ? t.elementCount() + t.elementCount() / 32 * 4 : t.data().byteSize();
     }
-    Tensor head = checkpoint.weights().lmHead();
-    delta += head.elementCount() + head.elementCount() / 32 * 4;
-    if (!checkpoint.config().tieWordEmbeddings()) {
-      delta -= head.data().byteSize();
-    }
-    return delta;
+    return bytes;
   }
 
   private static Map<String, String> parse(String[] args) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fathom.engine.kv.BlockTable;
 import io.fathom.engine.kv.KvCache;
+import io.fathom.engine.kv.KvDtype;
 import io.fathom.engine.kv.KvLayout;
 import io.fathom.engine.testing.ManualClock;
 import java.time.Duration;
@@ -34,7 +35,7 @@ class BlockManagerTest {
   }
 
   private BlockManager manager(int blocks, BlockHasher hasher) {
-    KvCache cache = new KvCache(new KvLayout(1, 1, 4, BS), blocks);
+    KvCache cache = new KvCache(new KvLayout(1, 1, 4, BS, KvDtype.F32), blocks);
     caches.add(cache);
     return new BlockManager(cache, TTL, clock, hasher);
   }

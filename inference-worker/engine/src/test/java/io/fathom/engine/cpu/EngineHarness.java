@@ -2,6 +2,7 @@ package io.fathom.engine.cpu;
 
 import io.fathom.engine.kv.BlockTable;
 import io.fathom.engine.kv.KvCache;
+import io.fathom.engine.kv.KvDtype;
 import io.fathom.engine.kv.KvLayout;
 import io.fathom.engine.load.Checkpoint;
 import java.io.IOException;
@@ -27,12 +28,18 @@ final class EngineHarness implements AutoCloseable {
     return open(directory, blockSize, cacheTokens, WeightFormat.AS_STORED);
   }
 
+  /** An f32 KV cache, so that logits can be held to the f64 reference's tolerance. */
   static EngineHarness open(Path directory, int blockSize, int cacheTokens, WeightFormat format) throws IOException {
+    return open(directory, blockSize, cacheTokens, format, KvDtype.F32);
+  }
+
+  static EngineHarness open(Path directory, int blockSize, int cacheTokens, WeightFormat format, KvDtype kvDtype)
+      throws IOException {
     Checkpoint checkpoint = Checkpoint.open(directory);
     return new EngineHarness(
         checkpoint,
         new ParallelRunner(2, 0),
-        KvCache.forTokens(KvLayout.of(checkpoint.config(), blockSize), cacheTokens),
+        KvCache.forTokens(KvLayout.of(checkpoint.config(), blockSize, kvDtype), cacheTokens),
         format);
   }
 

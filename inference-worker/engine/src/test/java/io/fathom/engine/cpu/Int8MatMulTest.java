@@ -124,6 +124,32 @@ class Int8MatMulTest {
     }
   }
 
+  @ParameterizedTest(name = "[{0} x {1}] x {2} tokens")
+  @CsvSource({"37, 100, 9", "21, 64, 8", "6, 32, 5", "9, 31, 4"})
+  void eachTokensResultIsTheSameAloneAsInABatch(int rows, int cols, int tokens) {
+    SplittableRandom random = new SplittableRandom(rows * 7L + cols + tokens);
+    try (Arena arena = Arena.ofShared();
+        ParallelRunner parallel = new ParallelRunner(2, 0)) {
+      Int8Matrix q = Int8Matrix.quantize(randomTensor(arena, DType.BF16, rows, cols, random), arena, parallel);
+      float[] x = new float[tokens * cols];
+      for (int i = 0; i < x.length; i++) {
+        x[i] = (float) random.nextGaussian();
+      }
+      float[] batch = new float[tokens * rows];
+      Int8MatMul.multiply(q, x, batch, tokens, parallel);
+      for (int t = 0; t < tokens; t++) {
+        float[] alone = new float[rows];
+        Int8MatMul.multiply(q, java.util.Arrays.copyOfRange(x, t * cols, (t + 1) * cols), alone, 1, parallel);
+        // The same arithmetic either way; only the Vector API's reduction order may differ between the
+        // interpreter and compiled code while the kernels warm up: a few units in the last place.
+        for (int r = 0; r < rows; r++) {
+          float expected = alone[r];
+          assertThat(batch[t * rows + r]).as("token %d row %d", t, r).isCloseTo(expected, offset(4 * Math.ulp(Math.abs(expected) + 1f) * cols));
+        }
+      }
+    }
+  }
+
   @Test
   void rejectsBuffersTooSmallForTheBatch() {
     try (Arena arena = Arena.ofShared();

@@ -50,6 +50,36 @@ class MatMulTest {
     }
   }
 
+  @ParameterizedTest(name = "{0} [{1} x {2}] x {3} tokens")
+  @CsvSource({"BF16, 37, 100, 9", "BF16, 21, 64, 8", "BF16, 6, 32, 5", "F16, 13, 100, 6", "F32, 9, 40, 7"})
+  void eachTokensResultIsTheSameAloneAsInABatch(DType dtype, int rows, int cols, int tokens) {
+    SplittableRandom random = new SplittableRandom(rows * 7L + cols + tokens);
+    try (Arena arena = Arena.ofShared();
+        ParallelRunner parallel = new ParallelRunner(2, 0)) {
+      MemorySegment data = arena.allocate((long) rows * cols * dtype.bytes());
+      for (long i = 0; i < (long) rows * cols; i++) {
+        dtype.write(data, i, (float) random.nextGaussian());
+      }
+      Tensor w = new Tensor("w", dtype, List.of((long) rows, (long) cols), data);
+      float[] x = new float[tokens * cols];
+      for (int i = 0; i < x.length; i++) {
+        x[i] = (float) random.nextGaussian();
+      }
+      float[] batch = new float[tokens * rows];
+      MatMul.multiply(w, x, batch, tokens, parallel);
+      for (int t = 0; t < tokens; t++) {
+        float[] alone = new float[rows];
+        MatMul.multiply(w, java.util.Arrays.copyOfRange(x, t * cols, (t + 1) * cols), alone, 1, parallel);
+        // The same arithmetic either way; only the Vector API's reduction order may differ between the
+        // interpreter and compiled code while the kernels warm up: a few units in the last place.
+        for (int r = 0; r < rows; r++) {
+          float expected = alone[r];
+          assertThat(batch[t * rows + r]).as("token %d row %d", t, r).isCloseTo(expected, offset(4 * Math.ulp(Math.abs(expected) + 1f) * cols));
+        }
+      }
+    }
+  }
+
   @Test
   void rejectsBuffersTooSmallForTheBatch() {
     try (Arena arena = Arena.ofConfined();

@@ -10,12 +10,15 @@ import org.junit.jupiter.api.Test;
 
 class KvCacheTest {
 
-  private static final KvLayout LAYOUT = new KvLayout(2, 2, 16, 16);
+  private static final KvLayout LAYOUT = new KvLayout(2, 2, 16, 16, KvDtype.F32);
 
   @Test
   void sizesFollowTheModel() {
     KvLayout nanbeige = KvLayout.of(ModelPresets.NANBEIGE_4_1_3B, 16);
-    assertThat(nanbeige.bytesPerToken()).isEqualTo(128 * 1024); // f32: twice DESIGN's 64 KiB in bf16
+    assertThat(nanbeige.dtype()).isEqualTo(KvDtype.BF16);
+    assertThat(nanbeige.bytesPerToken()).isEqualTo(64 * 1024); // DESIGN: 64 KiB a token in bf16
+    assertThat(KvLayout.of(ModelPresets.NANBEIGE_4_1_3B, 16, KvDtype.F32).bytesPerToken()).isEqualTo(128 * 1024);
+    assertThat(nanbeige.blocksFor(262_144) * nanbeige.blockBytes()).isEqualTo(16L << 30); // a full context: 16 GiB
     assertThat(nanbeige.blocksFor(0)).isZero();
     assertThat(nanbeige.blocksFor(16)).isEqualTo(1);
     assertThat(nanbeige.blocksFor(17)).isEqualTo(2);

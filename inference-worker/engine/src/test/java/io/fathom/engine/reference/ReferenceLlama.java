@@ -10,9 +10,19 @@ import java.util.Arrays;
 public final class ReferenceLlama {
 
   private final ReferenceCheckpoint m;
+  private final boolean bf16KeysAndValues;
 
   public ReferenceLlama(ReferenceCheckpoint checkpoint) {
+    this(checkpoint, false);
+  }
+
+  /**
+   * With {@code bf16KeysAndValues}, every key (after the rotary embedding) and value is rounded to the nearest
+   * bfloat16 before attention reads it, as a bf16 KV cache stores them.
+   */
+  public ReferenceLlama(ReferenceCheckpoint checkpoint, boolean bf16KeysAndValues) {
     this.m = checkpoint;
+    this.bf16KeysAndValues = bf16KeysAndValues;
   }
 
   /** Logits {@code [position][vocab]} for every position of {@code tokens}. */
@@ -78,6 +88,12 @@ public final class ReferenceLlama {
     for (int t = 0; t < n; t++) {
       applyRotary(q[t], m.heads(), t);
       applyRotary(k[t], m.kvHeads(), t);
+      if (bf16KeysAndValues) {
+        for (int i = 0; i < k[t].length; i++) {
+          k[t][i] = nearestBf16(k[t][i]);
+          v[t][i] = nearestBf16(v[t][i]);
+        }
+      }
     }
     int groups = m.heads() / m.kvHeads();
     double[][] out = new double[n][m.heads() * d];
@@ -178,5 +194,23 @@ public final class ReferenceLlama {
       }
     }
     return out;
+  }
+
+  /**
+   * The bfloat16 value nearest to {@code x} (as a float first), ties to the even mantissa: of the two bf16
+   * neighbours bracketing it (a float with its low 16 bits cleared, and the next one up in magnitude), the
+   * closer.
+   */
+  static double nearestBf16(double x) {
+    float f = (float) x;
+    int bits = Float.floatToIntBits(f);
+    float down = Float.intBitsToFloat(bits & 0xFFFF_0000);
+    float up = Float.intBitsToFloat((bits & 0xFFFF_0000) + 0x1_0000);
+    double toDown = Math.abs((double) f - down);
+    double toUp = Math.abs((double) up - f);
+    if (toDown != toUp) {
+      return toDown < toUp ? down : up;
+    }
+    return ((Float.floatToIntBits(down) >>> 16) & 1) == 0 ? down : up;
   }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fathom.engine.cache.BlockManager;
 import io.fathom.engine.kv.KvCache;
+import io.fathom.engine.kv.KvDtype;
 import io.fathom.engine.kv.KvLayout;
 import io.fathom.engine.sampling.SampledToken;
 import io.fathom.engine.sampling.SamplingParams;
@@ -32,7 +33,7 @@ class SchedulerTest {
   }
 
   private Scheduler scheduler(int blockCount, int budget, int maxRunning) {
-    cache = new KvCache(new KvLayout(1, 1, 4, BS), blockCount);
+    cache = new KvCache(new KvLayout(1, 1, 4, BS, KvDtype.F32), blockCount);
     blocks = new BlockManager(cache, Duration.ofMinutes(1), new ManualClock());
     return new Scheduler(blocks, budget, maxRunning, 4096);
   }
