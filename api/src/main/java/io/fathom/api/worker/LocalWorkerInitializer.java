@@ -2,6 +2,7 @@ package io.fathom.api.worker;
 
 import io.fathom.worker.Worker;
 import io.fathom.worker.WorkerOptions;
+import io.fathom.worker.auth.WorkerApiKeys;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -22,7 +23,9 @@ import org.springframework.core.env.MapPropertySource;
  * tiny}, {@code small}, {@code nanbeige4.1-3b}) and no {@code FATHOM_INFERENCE_URLS} is given, an
  * inference worker starts inside this JVM, on a free loopback port, before the service's beans;
  * {@code fathom.inference-urls} then points at it (for a preset the tokenizer comes from the
- * worker), and it stops with the service. Registered in {@code META-INF/spring.factories}.
+ * worker), and it stops with the service. The worker asks for an API key as any worker does: a
+ * fresh random one, kept in memory only (no key file) and set as {@code fathom.inference-api-key}
+ * for the model client. Registered in {@code META-INF/spring.factories}.
  */
 public final class LocalWorkerInitializer implements ApplicationContextInitializer<ConfigurableApplicationContext> {
 
@@ -37,11 +40,12 @@ public final class LocalWorkerInitializer implements ApplicationContextInitializ
       return;
     }
     boolean directory = Files.isDirectory(Path.of(model));
+    String key = WorkerApiKeys.generate();
     WorkerOptions options =
         WorkerOptions.parse(
             directory
-                ? new String[] {"--model", model, "--port", "0"}
-                : new String[] {"--dummy", model, "--port", "0", "--dummy-dir",
+                ? new String[] {"--model", model, "--port", "0", "--api-key", key}
+                : new String[] {"--dummy", model, "--port", "0", "--api-key", key, "--dummy-dir",
                     Path.of(env.getProperty("fathom.data-dir", "./data"), "models-dummy").toString()});
     Worker worker;
     try {
@@ -51,6 +55,7 @@ public final class LocalWorkerInitializer implements ApplicationContextInitializ
     }
     Map<String, Object> local = new HashMap<>();
     local.put("fathom.inference-urls", worker.baseUrl() + "/v1");
+    local.put("fathom.inference-api-key", key);
     if (!directory) {
       local.put("fathom.model.dir", ""); // a preset has no directory: the tokenizer comes from the worker
     }

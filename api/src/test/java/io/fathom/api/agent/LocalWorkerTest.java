@@ -7,6 +7,10 @@ import io.fathom.api.support.Http;
 import io.fathom.worker.Worker;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,7 +26,8 @@ import tools.jackson.databind.JsonNode;
 /**
  * The one-box set-up: {@code FATHOM_MODEL} names a dummy preset and no model server is given, so
  * the service starts an inference worker in its own JVM and runs jobs on it with token prompts
- * (the tokenizer comes from that worker).
+ * (the tokenizer comes from that worker). The worker asks for a key generated at start and kept in
+ * memory, which the orchestrator sends.
  */
 @SpringBootTest(classes = FathomApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class LocalWorkerTest {
@@ -49,6 +54,22 @@ class LocalWorkerTest {
 
   @Autowired Environment environment;
   @Autowired ApplicationContext context;
+
+  @Test
+  void theInProcessWorkerAsksForAKeyKeptInMemory() throws Exception {
+    Worker worker = context.getBean(Worker.class);
+    String key = environment.getProperty("fathom.inference-api-key");
+    assertThat(key).hasSizeGreaterThanOrEqualTo(43);
+    HttpClient client = HttpClient.newHttpClient();
+    HttpRequest.Builder models = HttpRequest.newBuilder(URI.create(worker.baseUrl() + "/v1/models"));
+    assertThat(client.send(models.build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(401);
+    assertThat(client.send(models.header("Authorization", "Bearer " + key).build(), HttpResponse.BodyHandlers.ofString())
+        .statusCode()).isEqualTo(200);
+    // No key file was written for it.
+    try (var files = Files.walk(DATA)) {
+      assertThat(files.filter(f -> f.getFileName().toString().equals("worker-api-key"))).isEmpty();
+    }
+  }
 
   @Test
   void aJobRunsOnTheWorkerStartedInsideTheService() {

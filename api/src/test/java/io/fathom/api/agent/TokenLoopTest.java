@@ -35,6 +35,7 @@ import tools.jackson.databind.node.ObjectNode;
 class TokenLoopTest {
 
   private static final String KEY = "token-key-0123456789";
+  private static final String INFERENCE_KEY = "token-inference-key-0123456789";
   private static final String CALL_PARIS =
       "<think>\nlook it up\n</think>\n\n<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}\n</tool_call>";
   static final ScriptedTokenServer MODEL;
@@ -44,6 +45,7 @@ class TokenLoopTest {
   static {
     try {
       MODEL = new ScriptedTokenServer(List.of("get_weather", "city", "Paris", "think", "look", "it", "up"), TokenLoopTest::script);
+      MODEL.requireKey(INFERENCE_KEY);
       WEBHOOK = new WebhookServer(call -> "{\"city\":" + Http.parse(call.body()).path("city") + ",\"temp_c\":21}");
       DATA = Files.createTempDirectory("fathom-token-test");
     } catch (IOException e) {
@@ -55,6 +57,7 @@ class TokenLoopTest {
   static void properties(DynamicPropertyRegistry r) {
     r.add("fathom.data-dir", DATA::toString);
     r.add("fathom.inference-urls", MODEL::baseUrl);
+    r.add("fathom.inference-api-key", () -> INFERENCE_KEY); // the tokenizer fetch and every completion carry it
     r.add("fathom.api-keys", () -> "t:" + KEY);
     r.add("fathom.outbound-allow", () -> "127.0.0.1/32");
     r.add("fathom.poll-interval", () -> "100ms");

@@ -25,20 +25,21 @@ import tools.jackson.databind.JsonNode;
  * The orchestrator's loop end to end against Fathom's own inference worker (in this JVM, a tiny
  * random model of the real format): the orchestrator takes the worker's tokenizer, sends the ledger
  * as token ids with the job as session, and the worker serves a prompt it has seen from its prefix
- * cache. (A random model writes no tool calls, so a job ends at its first turn; reuse across the
+ * cache. The worker asks for its API key, which the orchestrator sends ({@code fathom.inference-api-key}). (A random model writes no tool calls, so a job ends at its first turn; reuse across the
  * rounds of one session is tested in the worker's own tests.)
  */
 @SpringBootTest(classes = FathomApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class WorkerLoopTest {
 
   private static final String KEY = "worker-key-0123456789";
+  private static final String WORKER_KEY = "worker-inference-key-0123456789";
   static final Worker WORKER;
   private static final Path DATA;
 
   static {
     try {
       DATA = Files.createTempDirectory("fathom-worker-loop");
-      WORKER = Worker.start(WorkerOptions.dummy("tiny", DATA.resolve("models")));
+      WORKER = Worker.start(WorkerOptions.dummy("tiny", DATA.resolve("models")).withApiKeys(WORKER_KEY));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -53,6 +54,7 @@ class WorkerLoopTest {
   static void properties(DynamicPropertyRegistry r) {
     r.add("fathom.data-dir", () -> DATA.resolve("service").toString());
     r.add("fathom.inference-urls", () -> WORKER.baseUrl() + "/v1");
+    r.add("fathom.inference-api-key", () -> WORKER_KEY);
     r.add("fathom.prompt-mode", () -> "tokens");
     r.add("fathom.api-keys", () -> "t:" + KEY);
     r.add("fathom.poll-interval", () -> "100ms");

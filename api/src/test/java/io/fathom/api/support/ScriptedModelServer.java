@@ -27,6 +27,7 @@ public final class ScriptedModelServer implements AutoCloseable {
   private volatile int failNext;
   private volatile long delayMillis;
   private volatile long spreadMillis;
+  private volatile String requiredKey;
 
   public ScriptedModelServer(Function<JsonNode, JsonNode> script) throws IOException {
     this(script, null);
@@ -42,9 +43,18 @@ public final class ScriptedModelServer implements AutoCloseable {
     this.rawScript = rawScript;
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 4096);
     server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-    server.createContext("/v1/models", ex -> Exchanges.json(ex, 200, "{\"object\":\"list\",\"data\":[{\"id\":\"scripted\",\"object\":\"model\"}]}"));
-    server.createContext("/v1/chat/completions", this::complete);
+    server.createContext("/v1/models", ex -> Exchanges.json(ex, 200, "{\"object\":\"list\",\"data\":[{\"id\":\"scripted\",\"object\":\"model\"}]}"))
+        .getFilters().add(Exchanges.bearer(() -> requiredKey));
+    server.createContext("/v1/chat/completions", this::complete).getFilters().add(Exchanges.bearer(() -> requiredKey));
     server.start();
+  }
+
+  /**
+   * From now on every request needs {@code Authorization: Bearer KEY} (a 401 otherwise, as from Fathom's worker);
+   * null lifts the requirement.
+   */
+  public void requireKey(String key) {
+    this.requiredKey = key;
   }
 
   public String baseUrl() {

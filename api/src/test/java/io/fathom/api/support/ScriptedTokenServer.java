@@ -45,6 +45,7 @@ public final class ScriptedTokenServer implements AutoCloseable {
   private volatile long delayMillis;
   private volatile boolean failing;
   private volatile long tokenMillis;
+  private volatile String requiredKey;
   private final java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger();
 
   public ScriptedTokenServer(List<String> words, Function<String, Output> script) throws IOException {
@@ -70,9 +71,11 @@ public final class ScriptedTokenServer implements AutoCloseable {
     this.keepRequests = keepRequests;
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 1024);
     server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-    server.createContext("/v1/models", ex -> Exchanges.json(ex, 200, "{\"object\":\"list\",\"data\":[{\"id\":\"scripted-tokens\",\"object\":\"model\"}]}"));
-    server.createContext("/v1/fathom/tokenizer.json", ex -> Exchanges.json(ex, 200, tokenizerJson));
-    server.createContext("/v1/completions", this::complete);
+    server.createContext("/v1/models", ex -> Exchanges.json(ex, 200, "{\"object\":\"list\",\"data\":[{\"id\":\"scripted-tokens\",\"object\":\"model\"}]}"))
+        .getFilters().add(Exchanges.bearer(() -> requiredKey));
+    server.createContext("/v1/fathom/tokenizer.json", ex -> Exchanges.json(ex, 200, tokenizerJson))
+        .getFilters().add(Exchanges.bearer(() -> requiredKey));
+    server.createContext("/v1/completions", this::complete).getFilters().add(Exchanges.bearer(() -> requiredKey));
     server.start();
   }
 
@@ -94,6 +97,14 @@ public final class ScriptedTokenServer implements AutoCloseable {
   /** How many completions were asked for. */
   public int requestCount() {
     return count.get();
+  }
+
+  /**
+   * From now on every request needs {@code Authorization: Bearer KEY} (a 401 otherwise, as from Fathom's worker);
+   * null lifts the requirement.
+   */
+  public void requireKey(String key) {
+    this.requiredKey = key;
   }
 
   public String baseUrl() {

@@ -19,7 +19,7 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The whole service on a random loopback port, on its own embedded PostgreSQL, against a scripted
- * model server and a recording webhook (both real HTTP servers on loopback). The model's behaviour
+ * model server that asks for an API key and a recording webhook (both real HTTP servers on loopback). The model's behaviour
  * is chosen by the task text, so jobs of different tests never disturb each other:
  *
  * <ul>
@@ -36,6 +36,8 @@ public abstract class ServiceTest {
   protected static final String ALICE = "alice-key-0123456789";
   protected static final String BOB = "bob-key-0123456789ab";
   protected static final String CAROL = "carol-key-0123456789";
+  /** The model server's key ({@code fathom.inference-api-key}): the scripted server refuses requests without it. */
+  protected static final String INFERENCE_KEY = "inference-key-0123456789";
 
   protected static final ScriptedModelServer MODEL;
   protected static final WebhookServer WEBHOOK;
@@ -44,6 +46,7 @@ public abstract class ServiceTest {
   static {
     try {
       MODEL = new ScriptedModelServer(ServiceTest::script);
+      MODEL.requireKey(INFERENCE_KEY);
       WEBHOOK = new WebhookServer(call -> {
         JsonNode args = Http.parse(call.body());
         return "{\"city\":\"" + args.path("city").asString() + "\",\"temp_c\":21}";
@@ -58,6 +61,7 @@ public abstract class ServiceTest {
   static void properties(DynamicPropertyRegistry r) {
     r.add("fathom.data-dir", DATA::toString);
     r.add("fathom.inference-urls", MODEL::baseUrl);
+    r.add("fathom.inference-api-key", () -> INFERENCE_KEY);
     r.add("fathom.api-keys", () -> "alice:" + ALICE + ",bob:" + BOB + ",carol:" + CAROL);
     r.add("fathom.outbound-allow", () -> "127.0.0.1/32");
     r.add("fathom.poll-interval", () -> "100ms");

@@ -1,6 +1,8 @@
 package io.fathom.worker;
 
 import io.fathom.engine.runtime.EngineConfig;
+import io.fathom.worker.auth.ApiKeyOptions;
+import io.fathom.worker.auth.WorkerApiKeys;
 import io.fathom.worker.engine.EngineLoop;
 import io.fathom.worker.engine.Generator;
 import io.fathom.worker.http.WorkerHttp;
@@ -9,10 +11,17 @@ import io.fathom.worker.model.DummyModels;
 import io.fathom.worker.model.LoadedModel;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.function.UnaryOperator;
+import java.util.logging.Logger;
 
-/** A running worker: the model, the engine loop and the HTTP server. Closing stops all three. */
+/**
+ * A running worker: the model, the engine loop and the HTTP server. Closing stops all three. Every route but
+ * {@code /health} asks for one of the API keys of {@link WorkerOptions#apiKeys()}.
+ */
 public final class Worker implements AutoCloseable {
+
+  private static final Logger LOG = Logger.getLogger(Worker.class.getName());
 
   /** The KV cache a default configuration may take. */
   public static final long DEFAULT_KV_CACHE_BYTES = 1L << 30;
@@ -36,6 +45,7 @@ public final class Worker implements AutoCloseable {
    * generator in front).
    */
   public static Worker start(WorkerOptions options, UnaryOperator<Generator> decorate) throws IOException {
+    WorkerApiKeys keys = keys(options.apiKeys());
     Path dir = options.modelDir();
     String name = options.servedModelName();
     if (options.dummyPreset() != null) {
@@ -63,7 +73,7 @@ public final class Worker implements AutoCloseable {
       generator = decorate.apply(
           new EngineLoop(model.checkpoint(), config, options.threads(), options.blockSize(), cacheTokens, options.weightFormat()));
       WorkerHttp http =
-          new WorkerHttp(model, generator, new WorkerMetrics(), options.host(), options.port(), options.maxRequestBytes());
+          new WorkerHttp(model, generator, new WorkerMetrics(), keys, options.host(), options.port(), options.maxRequestBytes());
       return new Worker(model, generator, http);
     } catch (RuntimeException e) {
       if (generator != null) {
@@ -72,6 +82,24 @@ public final class Worker implements AutoCloseable {
       model.close();
       throw e;
     }
+  }
+
+  /**
+   * The keys requests need: those given, or the one kept in the key file (generated there on first start). The
+   * key itself is never logged, only where it is.
+   */
+  private static WorkerApiKeys keys(ApiKeyOptions options) {
+    if (options.disabled()) {
+      LOG.warning("--no-api-key: every request is served without an API key; for local experiments only");
+      return WorkerApiKeys.none();
+    }
+    if (!options.keys().isEmpty()) {
+      return WorkerApiKeys.of(options.keys());
+    }
+    WorkerApiKeys.KeyFile file = WorkerApiKeys.loadOrCreate(options.keyFile());
+    LOG.info((file.created() ? "Generated an API key into " : "Using the API key in ") + file.file().toAbsolutePath()
+        + " (mode 600); callers send it as \"Authorization: Bearer KEY\"");
+    return WorkerApiKeys.of(List.of(file.key()));
   }
 
   public int port() {

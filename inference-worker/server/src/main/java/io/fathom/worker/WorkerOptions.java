@@ -3,11 +3,15 @@ package io.fathom.worker;
 import io.fathom.engine.kv.KvLayout;
 import io.fathom.engine.cpu.WeightFormat;
 import io.fathom.engine.model.ModelPresets;
+import io.fathom.worker.auth.ApiKeyOptions;
 import io.fathom.worker.model.LoadedModel;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * The worker's command line.
@@ -18,6 +22,7 @@ import java.util.Locale;
  * @param threads forward-pass threads (the engine thread included)
  * @param kvCacheTokens tokens the KV cache holds; 0: the model's context, at most what 1 GiB holds (but at least one context of 4096)
  * @param maxRequestBytes the largest request body accepted
+ * @param apiKeys the keys callers must send as {@code Authorization: Bearer KEY} (every route but {@code /health})
  */
 public record WorkerOptions(
     Path modelDir,
@@ -35,7 +40,14 @@ public record WorkerOptions(
     int maxRunningSequences,
     LoadedModel.TemplateChoice template,
     long maxRequestBytes,
-    WeightFormat weightFormat) {
+    WeightFormat weightFormat,
+    ApiKeyOptions apiKeys) {
+
+  /** The environment variable with the worker's keys (comma-separated) when no {@code --api-key} is given. */
+  public static final String KEYS_VARIABLE = "FATHOM_WORKER_API_KEYS";
+
+  /** The generated key's file name, in {@code $FATHOM_DATA_DIR} (default {@code ./data}). */
+  public static final String KEY_FILE_NAME = "worker-api-key";
 
   public static final String USAGE =
       """
@@ -56,6 +68,12 @@ public record WorkerOptions(
         --chat-template builtin|model  the built-in Nanbeige renderer (default) or the model's Jinja template
         --max-request-bytes N    the largest request body (default 64 MiB)
         --quantize none|int8     int8 weights in blocks of 32 with a scale each, lm_head included (default none)
+        --api-key KEY            a key callers must send as "Authorization: Bearer KEY" (at least 16 characters;
+                                 repeatable or comma-separated; default: $FATHOM_WORKER_API_KEYS, comma-separated).
+                                 Without either, a random key is generated once into --api-key-file
+        --api-key-file FILE      where the generated key is kept, mode 600 (default: $FATHOM_DATA_DIR/worker-api-key,
+                                 else ./data/worker-api-key)
+        --no-api-key             serve every request without a key (local experiments only)
       """;
 
   public WorkerOptions {
@@ -72,38 +90,64 @@ public record WorkerOptions(
         || maxRequestBytes < 1024) {
       throw new IllegalArgumentException("a numeric option is out of range");
     }
+    if (apiKeys == null) {
+      throw new IllegalArgumentException("the API key options are missing");
+    }
   }
 
-  /** Defaults for a dummy preset (tests). */
+  /**
+   * Defaults for a dummy preset (tests). A key is asked as always: generated into {@code dummyDir/worker-api-key}
+   * unless {@link #withApiKeys} gives one.
+   */
   public static WorkerOptions dummy(String preset, Path dummyDir) {
     return new WorkerOptions(
         null, preset, dummyDir, 1, "127.0.0.1", 0, null, Duration.ofMinutes(10),
         Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors())), 0, KvLayout.DEFAULT_BLOCK_SIZE, 512, 64,
-        LoadedModel.TemplateChoice.BUILTIN, 64L << 20, WeightFormat.AS_STORED);
+        LoadedModel.TemplateChoice.BUILTIN, 64L << 20, WeightFormat.AS_STORED,
+        ApiKeyOptions.generatedIn(dummyDir.resolve(KEY_FILE_NAME)));
   }
 
   public WorkerOptions withPort(int value) {
     return new WorkerOptions(modelDir, dummyPreset, dummyDir, dummySeed, host, value, servedModelName, sessionTtl,
-        threads, kvCacheTokens, blockSize, maxTokensPerStep, maxRunningSequences, template, maxRequestBytes, weightFormat);
+        threads, kvCacheTokens, blockSize, maxTokensPerStep, maxRunningSequences, template, maxRequestBytes, weightFormat, apiKeys);
   }
 
   public WorkerOptions withKvCacheTokens(long value) {
     return new WorkerOptions(modelDir, dummyPreset, dummyDir, dummySeed, host, port, servedModelName, sessionTtl,
-        threads, value, blockSize, maxTokensPerStep, maxRunningSequences, template, maxRequestBytes, weightFormat);
+        threads, value, blockSize, maxTokensPerStep, maxRunningSequences, template, maxRequestBytes, weightFormat, apiKeys);
   }
 
   public WorkerOptions withSessionTtl(Duration value) {
     return new WorkerOptions(modelDir, dummyPreset, dummyDir, dummySeed, host, port, servedModelName, value,
-        threads, kvCacheTokens, blockSize, maxTokensPerStep, maxRunningSequences, template, maxRequestBytes, weightFormat);
+        threads, kvCacheTokens, blockSize, maxTokensPerStep, maxRunningSequences, template, maxRequestBytes, weightFormat, apiKeys);
   }
 
   public WorkerOptions withMaxRequestBytes(long value) {
     return new WorkerOptions(modelDir, dummyPreset, dummyDir, dummySeed, host, port, servedModelName, sessionTtl,
-        threads, kvCacheTokens, blockSize, maxTokensPerStep, maxRunningSequences, template, value, weightFormat);
+        threads, kvCacheTokens, blockSize, maxTokensPerStep, maxRunningSequences, template, value, weightFormat, apiKeys);
   }
 
-  /** Parses the command line. */
+  /** Exactly these keys are accepted. */
+  public WorkerOptions withApiKeys(String... keys) {
+    return withApiKeys(ApiKeyOptions.of(keys));
+  }
+
+  public WorkerOptions withApiKeys(ApiKeyOptions value) {
+    return new WorkerOptions(modelDir, dummyPreset, dummyDir, dummySeed, host, port, servedModelName, sessionTtl,
+        threads, kvCacheTokens, blockSize, maxTokensPerStep, maxRunningSequences, template, maxRequestBytes, weightFormat,
+        value);
+  }
+
+  /** Parses the command line; keys may also come from {@code FATHOM_WORKER_API_KEYS}. */
   public static WorkerOptions parse(String[] args) {
+    return parse(args, System.getenv());
+  }
+
+  /**
+   * Parses the command line with {@code env} standing for the environment ({@code FATHOM_WORKER_API_KEYS},
+   * {@code FATHOM_DATA_DIR}).
+   */
+  public static WorkerOptions parse(String[] args, Map<String, String> env) {
     Path model = null;
     String dummy = null;
     Path dummyDir = Path.of(System.getProperty("java.io.tmpdir"), "fathom-dummy");
@@ -120,6 +164,10 @@ public record WorkerOptions(
     LoadedModel.TemplateChoice template = LoadedModel.TemplateChoice.BUILTIN;
     long maxBytes = 64L << 20;
     WeightFormat format = WeightFormat.AS_STORED;
+    List<String> keys = new ArrayList<>();
+    boolean noKey = false;
+    String dataDir = env.getOrDefault("FATHOM_DATA_DIR", "");
+    Path keyFile = Path.of(dataDir.isBlank() ? "./data" : dataDir.strip()).resolve(KEY_FILE_NAME);
     for (int i = 0; i < args.length; i++) {
       String flag = args[i];
       String value = null;
@@ -130,6 +178,13 @@ public record WorkerOptions(
       }
       if (flag.equals("--help") || flag.equals("-h")) {
         throw new IllegalArgumentException("");
+      }
+      if (flag.equals("--no-api-key")) {
+        if (value != null) {
+          throw new IllegalArgumentException("--no-api-key takes no value");
+        }
+        noKey = true;
+        continue;
       }
       if (value == null) {
         if (i + 1 >= args.length) {
@@ -158,11 +213,43 @@ public record WorkerOptions(
         };
         case "--max-request-bytes" -> maxBytes = number(flag, value);
         case "--quantize" -> format = WeightFormat.fromOption(value);
+        case "--api-key" -> {
+          List<String> given = keyList(flag, value);
+          if (given.isEmpty()) {
+            throw new IllegalArgumentException("--api-key needs a key");
+          }
+          keys.addAll(given);
+        }
+        case "--api-key-file" -> keyFile = Path.of(value);
         default -> throw new IllegalArgumentException("unknown option " + flag);
       }
     }
+    String fromEnv = env.getOrDefault(KEYS_VARIABLE, "");
+    if (keys.isEmpty() && !fromEnv.isBlank()) {
+      if (noKey) {
+        throw new IllegalArgumentException(KEYS_VARIABLE + " is set: unset it or drop --no-api-key");
+      }
+      keys.addAll(keyList(KEYS_VARIABLE, fromEnv));
+    }
+    if (noKey && !keys.isEmpty()) {
+      throw new IllegalArgumentException("give either --api-key or --no-api-key, not both");
+    }
+    ApiKeyOptions auth = noKey ? ApiKeyOptions.none() : new ApiKeyOptions(keys, false, keyFile);
     return new WorkerOptions(model, dummy, dummyDir, seed, host, port, name, ttl, threads, kv, block, perStep, running,
-        template, maxBytes, format);
+        template, maxBytes, format, auth);
+  }
+
+  /** Comma-separated keys, each checked ({@code source} names the option or variable in errors). */
+  private static List<String> keyList(String source, String value) {
+    List<String> out = new ArrayList<>();
+    for (String part : value.split(",")) {
+      String key = part.strip();
+      if (!key.isEmpty()) {
+        ApiKeyOptions.check(source, key);
+        out.add(key);
+      }
+    }
+    return out;
   }
 
   private static long number(String flag, String value) {

@@ -31,13 +31,15 @@ class SmallCacheWorkerTest {
 
   private static final JsonMapper JSON = JsonMapper.builder().build();
   private static final HttpClient HTTP = HttpClient.newHttpClient();
+  private static final String KEY = "small-cache-key-0123456789";
 
   @TempDir static Path dummies;
   private static Worker worker;
 
   @BeforeAll
   static void start() throws IOException {
-    worker = Worker.start(WorkerOptions.dummy("tiny", dummies).withKvCacheTokens(320).withSessionTtl(Duration.ofHours(1)));
+    worker = Worker.start(
+        WorkerOptions.dummy("tiny", dummies).withKvCacheTokens(320).withSessionTtl(Duration.ofHours(1)).withApiKeys(KEY));
   }
 
   @AfterAll
@@ -49,6 +51,7 @@ class SmallCacheWorkerTest {
 
   static HttpRequest post(String body) {
     return HttpRequest.newBuilder(URI.create(worker.baseUrl() + "/v1/completions"))
+        .header("Authorization", "Bearer " + KEY)
         .timeout(Duration.ofSeconds(30))
         .POST(HttpRequest.BodyPublishers.ofString(body))
         .build();
@@ -100,7 +103,8 @@ class SmallCacheWorkerTest {
     try (Socket socket = new Socket("127.0.0.1", worker.port())) {
       OutputStream out = socket.getOutputStream();
       byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-      out.write(("POST /v1/completions HTTP/1.1\r\nHost: localhost\r\nContent-Length: " + bytes.length + "\r\n\r\n")
+      out.write(("POST /v1/completions HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + KEY + "\r\nContent-Length: "
+          + bytes.length + "\r\n\r\n")
           .getBytes(StandardCharsets.US_ASCII));
       out.write(bytes);
       out.flush();
@@ -116,7 +120,8 @@ class SmallCacheWorkerTest {
       Thread.sleep(5);
     }
     assertThat(worker.generator().stats().running()).isZero();
-    String metrics = HTTP.send(HttpRequest.newBuilder(URI.create(worker.baseUrl() + "/metrics")).build(),
+    String metrics = HTTP.send(
+        HttpRequest.newBuilder(URI.create(worker.baseUrl() + "/metrics")).header("Authorization", "Bearer " + KEY).build(),
         HttpResponse.BodyHandlers.ofString()).body();
     assertThat(metrics).contains("fathom_worker_generations_finished_total{reason=\"abort\"} 1");
   }

@@ -44,6 +44,7 @@ class WorkerServerTest {
   private static final JsonMapper JSON = JsonMapper.builder().build();
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private static final int VOCAB = ModelPresets.TINY.vocabSize();
+  static final String KEY = "worker-test-key-0123456789";
 
   @TempDir static Path dummies;
   private static Worker worker;
@@ -52,7 +53,7 @@ class WorkerServerTest {
 
   @BeforeAll
   static void start() throws IOException {
-    worker = Worker.start(WorkerOptions.dummy("tiny", dummies), engine -> scripted = new ScriptedGenerator(engine));
+    worker = Worker.start(WorkerOptions.dummy("tiny", dummies).withApiKeys(KEY), engine -> scripted = new ScriptedGenerator(engine));
     base = worker.baseUrl();
   }
 
@@ -66,7 +67,8 @@ class WorkerServerTest {
   // ---------------------------------------------------------------- helpers
 
   static HttpResponse<String> send(String method, String path, String body) throws IOException, InterruptedException {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30));
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30)).header("Authorization", "Bearer " + KEY);
     b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
     if (body != null) {
       b.header("content-type", "application/json");
@@ -156,7 +158,8 @@ class WorkerServerTest {
     assertThat(models.path("data").get(0).path("id").asString()).isEqualTo("dummy-tiny");
     assertThat(models.path("data").get(0).path("max_model_len").asInt()).isEqualTo(4096);
     HttpResponse<byte[]> file =
-        HTTP.send(HttpRequest.newBuilder(URI.create(base + "/v1/fathom/tokenizer.json")).build(),
+        HTTP.send(
+            HttpRequest.newBuilder(URI.create(base + "/v1/fathom/tokenizer.json")).header("Authorization", "Bearer " + KEY).build(),
             HttpResponse.BodyHandlers.ofByteArray());
     assertThat(file.statusCode()).isEqualTo(200);
     HfTokenizer served = HfTokenizer.load(new ByteArrayInputStream(file.body()));
@@ -419,7 +422,8 @@ class WorkerServerTest {
     try (Socket socket = new Socket("127.0.0.1", worker.port())) {
       OutputStream out = socket.getOutputStream();
       byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-      out.write(("POST /v1/completions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: "
+      out.write(("POST /v1/completions HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + KEY
+          + "\r\nContent-Type: application/json\r\nContent-Length: "
           + bytes.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
       out.write(bytes);
       out.flush();

@@ -3,6 +3,7 @@ package io.fathom.orchestrator.config;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
@@ -14,6 +15,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  *     embedded one
  * @param apiKeys {@code tenant:key,...}; blank generates one key for tenant {@code default}
  * @param inferenceUrls base URLs of OpenAI-compatible servers, each ending in {@code /v1}
+ * @param inferenceApiKey the key sent to those servers as {@code Authorization: Bearer KEY}; blank sends none
  * @param instanceId this replica's name in leases; blank derives one
  * @param leaseTtl how long a claimed job stays this replica's without a heartbeat
  * @param pollInterval how often idle replicas look for runnable jobs
@@ -33,6 +35,7 @@ public record FathomProperties(
     String dbUrl,
     String apiKeys,
     List<String> inferenceUrls,
+    String inferenceApiKey,
     String instanceId,
     Duration leaseTtl,
     Duration pollInterval,
@@ -49,6 +52,12 @@ public record FathomProperties(
   public FathomProperties {
     inferenceUrls = inferenceUrls == null ? List.of() : inferenceUrls.stream().filter(u -> !u.isBlank()).toList();
     outboundAllow = outboundAllow == null ? List.of() : List.copyOf(outboundAllow);
+    inferenceApiKey = inferenceApiKey == null || inferenceApiKey.isBlank() ? null : inferenceApiKey.strip();
+  }
+
+  /** {@code Bearer KEY} for the model servers' {@code Authorization} header, when a key is configured. */
+  public Optional<String> inferenceAuthorization() {
+    return Optional.ofNullable(inferenceApiKey).map(key -> "Bearer " + key);
   }
 
   /**

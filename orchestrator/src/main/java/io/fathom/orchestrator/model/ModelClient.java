@@ -15,6 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import org.springframework.core.codec.DecodingException;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.stereotype.Component;
 import org.springframework.web.reactive.function.client.WebClient;
@@ -29,7 +30,8 @@ import tools.jackson.databind.JsonNode;
  * Calls OpenAI-compatible {@code /chat/completions} on the configured servers. A job starts on
  * the server its {@code affinity} picks and moves to the next one when an attempt fails;
  * time-outs, connection failures, 408/429/5xx answers and unreadable responses are retried with
- * exponential backoff; other 4xx answers fail at once.
+ * exponential backoff; other 4xx answers fail at once. With {@code FATHOM_INFERENCE_API_KEY} every
+ * request (the {@code /models} probe included) carries {@code Authorization: Bearer KEY}.
  */
 @Component
 public class ModelClient {
@@ -43,12 +45,13 @@ public class ModelClient {
   public ModelClient(
       WebClient.Builder builder, FathomProperties properties, WorkerRouter router, tools.jackson.databind.json.JsonMapper json) {
     // Jobs wait for the model concurrently by the thousand: queue for a connection rather than fail.
-    this.web =
+    WebClient.Builder web =
         builder
             .clone()
             .clientConnector(QueuedConnections.connector("fathom-model", properties.model().maxConnections()))
-            .codecs(c -> c.defaultCodecs().maxInMemorySize(32 << 20))
-            .build();
+            .codecs(c -> c.defaultCodecs().maxInMemorySize(32 << 20));
+    properties.inferenceAuthorization().ifPresent(value -> web.defaultHeader(HttpHeaders.AUTHORIZATION, value));
+    this.web = web.build();
     this.router = router;
     this.json = json;
     this.settings = properties.model();

@@ -13,6 +13,7 @@ import java.util.Locale;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpHeaders;
 import org.springframework.stereotype.Component;
 import org.springframework.web.reactive.function.client.WebClient;
 import reactor.core.publisher.Mono;
@@ -24,7 +25,8 @@ import reactor.core.scheduler.Schedulers;
  * the built-in renderer does ({@link TemplateCheck}); otherwise jobs speak chat —, or else fetched once from the first model server, which serves
  * its {@code tokenizer.json} at {@code {base}/fathom/tokenizer.json} (Fathom's worker does). With
  * {@code FATHOM_PROMPT_MODE=chat}, or in {@code auto} mode when neither has one, there is none and
- * jobs speak OpenAI chat.
+ * jobs speak OpenAI chat. The fetch carries {@code FATHOM_INFERENCE_API_KEY} as a bearer key, as the model
+ * calls do.
  */
 @Component
 public class TokenizerSource {
@@ -75,7 +77,9 @@ public class TokenizerSource {
           : Mono.just(Optional.empty());
     } else {
       String base = properties.inferenceUrls().getFirst().replaceAll("/+$", "");
-      WebClient web = builder.clone().codecs(c -> c.defaultCodecs().maxInMemorySize(64 << 20)).build();
+      WebClient.Builder client = builder.clone().codecs(c -> c.defaultCodecs().maxInMemorySize(64 << 20));
+      properties.inferenceAuthorization().ifPresent(value -> client.defaultHeader(HttpHeaders.AUTHORIZATION, value));
+      WebClient web = client.build();
       tokenizer =
           web.get()
               .uri(base + "/fathom/tokenizer.json")

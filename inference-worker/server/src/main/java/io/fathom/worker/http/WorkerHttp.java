@@ -1,5 +1,6 @@
 package io.fathom.worker.http;
 
+import io.fathom.worker.auth.WorkerApiKeys;
 import io.fathom.worker.engine.Generator;
 import io.fathom.worker.metrics.WorkerMetrics;
 import io.fathom.worker.model.LoadedModel;
@@ -35,6 +36,10 @@ import tools.jackson.databind.node.ObjectNode;
  * rendering and tokenizing run on Reactor's bounded-elastic scheduler; the engine steps on its own thread;
  * responses are assembled on the parallel scheduler. A client that disconnects cancels its subscription,
  * which cancels its request in the engine.
+ *
+ * <p>Every route but {@code /health} needs {@code Authorization: Bearer KEY} with one of the worker's keys
+ * ({@link WorkerApiKeys}); without it the answer is a 401 with OpenAI's error body and {@code WWW-Authenticate:
+ * Bearer}. {@code /metrics} too: Prometheus scrapes it with {@code authorization: {credentials: KEY}}.
  */
 public final class WorkerHttp implements AutoCloseable {
 
@@ -44,14 +49,18 @@ public final class WorkerHttp implements AutoCloseable {
   private final LoadedModel model;
   private final Generator generator;
   private final WorkerMetrics metrics;
+  private final WorkerApiKeys keys;
   private final long maxRequestBytes;
   private final long created = System.currentTimeMillis() / 1000;
   private final DisposableServer server;
 
-  public WorkerHttp(LoadedModel model, Generator generator, WorkerMetrics metrics, String host, int port, long maxRequestBytes) {
+  public WorkerHttp(
+      LoadedModel model, Generator generator, WorkerMetrics metrics, WorkerApiKeys keys, String host, int port,
+      long maxRequestBytes) {
     this.model = model;
     this.generator = generator;
     this.metrics = metrics;
+    this.keys = keys;
     this.maxRequestBytes = maxRequestBytes;
     this.server = HttpServer.create().host(host).port(port).handle(this::dispatch).bindNow(Duration.ofSeconds(30));
   }
@@ -72,6 +81,12 @@ public final class WorkerHttp implements AutoCloseable {
   private Publisher<Void> dispatch(HttpServerRequest req, HttpServerResponse res) {
     String path = path(req.uri());
     HttpMethod method = req.method();
+    if (!path.equals("/health") && !path.equals("/v1/health")) {
+      WorkerApiKeys.Verdict verdict = keys.verify(req.requestHeaders().get("authorization"));
+      if (verdict != WorkerApiKeys.Verdict.ACCEPTED) {
+        return unauthorized(res, verdict);
+      }
+    }
     try {
       return switch (path) {
         case "/health", "/v1/health" -> only(method, Set.of(HttpMethod.GET, HttpMethod.HEAD), () -> health(res));
@@ -103,6 +118,15 @@ public final class WorkerHttp implements AutoCloseable {
     } catch (ApiException e) {
       return error(res, e);
     }
+  }
+
+  /** A 401 with OpenAI's error body; the key sent (if any) is not echoed. */
+  private Publisher<Void> unauthorized(HttpServerResponse res, WorkerApiKeys.Verdict verdict) {
+    boolean missing = verdict == WorkerApiKeys.Verdict.MISSING;
+    res.header("www-authenticate", missing ? "Bearer" : "Bearer error=\"invalid_token\"");
+    return error(res, new ApiException(401, null, missing
+        ? "missing API key: send the worker's key as 'Authorization: Bearer <key>'"
+        : "the API key is not valid"));
   }
 
   private interface Handler {
