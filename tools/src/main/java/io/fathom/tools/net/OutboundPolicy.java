@@ -74,6 +74,22 @@ public final class OutboundPolicy {
     } catch (UnknownHostException e) {
       throw new RefusedAddressException("cannot resolve host '" + host + "'");
     }
+    checkAddresses(host, List.of(addresses));
+  }
+
+  /**
+   * Whether {@code host} (a name or an IP literal, brackets optional) is allow-listed by name; such
+   * hosts skip the address check.
+   */
+  public boolean allowsHostName(String host) {
+    return allowedHosts.contains(stripBrackets(host.toLowerCase(Locale.ROOT)));
+  }
+
+  /**
+   * Fails if any address {@code host} resolved to is refused. For callers that resolve the host
+   * themselves, e.g. to connect to exactly the addresses they checked.
+   */
+  public void checkAddresses(String host, List<InetAddress> addresses) {
     for (InetAddress address : addresses) {
       if (!isAllowed(address)) {
         throw new RefusedAddressException(
