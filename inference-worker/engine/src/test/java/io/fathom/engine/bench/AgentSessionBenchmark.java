@@ -74,9 +74,10 @@ public final class AgentSessionBenchmark {
 
   /**
    * One round: its prompt's length; the new tokens appended to the previous prompt and output (the "tool
-   * result", which nothing has computed yet); the prompt tokens found cached and those prefilled.
+   * result", which nothing has computed yet); the prompt tokens found cached and those prefilled; the time
+   * from submission to its first generated token (the other requests of the round share those steps).
    */
-  public record Round(int promptTokens, int appended, int cached, int prefilled) {}
+  public record Round(int promptTokens, int appended, int cached, int prefilled, double ttftMillis) {}
 
   /** All rounds and the engine's counters at the end. */
   public record Result(List<Round> rounds, EngineStats stats, double seconds) {
@@ -108,12 +109,17 @@ public final class AgentSessionBenchmark {
       for (int i = 0; i < options.otherRequests(); i++) {
         engine.submit(random.ints(options.otherPrompt(), 0, vocab).toArray(), other.withSeed(random.nextLong()), null);
       }
+      long submitted = System.nanoTime();
+      while (handle.tokens().length == 0 && !handle.isFinished()) {
+        engine.step();
+      }
+      double ttft = (System.nanoTime() - submitted) / 1e6;
       engine.runUntilIdle();
       if (!handle.isFinished()) {
         throw new IllegalStateException("round " + r + " did not finish");
       }
       Usage usage = handle.usage();
-      Round round = new Round(prompt.length, fresh, usage.cachedPromptTokens(), usage.computedPromptTokens());
+      Round round = new Round(prompt.length, fresh, usage.cachedPromptTokens(), usage.computedPromptTokens(), ttft);
       rounds.add(round);
       progress.accept(round);
       output = handle.tokens();
@@ -143,7 +149,7 @@ public final class AgentSessionBenchmark {
         System.out.printf(
             Locale.ROOT, "%s; cache %d blocks of %d tokens; %d threads%n",
             options, options.cacheBlocks(), options.blockSize(), threads);
-        System.out.println(" round  prompt  appended  cached  prefilled");
+        System.out.println(" round  prompt  appended  cached  prefilled  ttft_ms");
         int every = Math.max(1, options.rounds() / 20);
         Result result =
             run(engine, MODEL.vocabSize(), options, 1, round -> {});
@@ -151,10 +157,11 @@ public final class AgentSessionBenchmark {
           Round round = result.rounds().get(r);
           if (r < 3 || (r + 1) % every == 0) {
             System.out.printf(
-                Locale.ROOT, "%6d %7d %9d %7d %10d%n",
-                r + 1, round.promptTokens(), round.appended(), round.cached(), round.prefilled());
+                Locale.ROOT, "%6d %7d %9d %7d %10d %8.2f%n",
+                r + 1, round.promptTokens(), round.appended(), round.cached(), round.prefilled(), round.ttftMillis());
           }
         }
+        printTtft(result.rounds());
         EngineStats stats = result.stats();
         System.out.printf(
             Locale.ROOT,
@@ -173,6 +180,20 @@ public final class AgentSessionBenchmark {
         }
       }
     }
+  }
+
+  /** Median and p90 time to first token over tenths of the session: flat when only new tokens are prefilled. */
+  private static void printTtft(List<Round> rounds) {
+    int n = rounds.size();
+    int parts = Math.min(10, n);
+    StringBuilder line = new StringBuilder("ttft by tenth of the session (rounds: p50 / p90 ms):");
+    for (int part = 0; part < parts; part++) {
+      int from = part * n / parts;
+      int to = (part + 1) * n / parts;
+      double[] ms = rounds.subList(from, to).stream().mapToDouble(Round::ttftMillis).sorted().toArray();
+      line.append(String.format(Locale.ROOT, "%n  %d-%d: %.2f / %.2f", from + 1, to, ms[ms.length / 2], ms[(int) Math.min(ms.length - 1, Math.ceil(ms.length * 0.9) - 1)]));
+    }
+    System.out.println(line);
   }
 
   private static int[] concat(int[]... parts) {
