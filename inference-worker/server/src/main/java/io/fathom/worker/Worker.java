@@ -63,7 +63,8 @@ public final class Worker implements AutoCloseable {
     try {
       long cacheTokens = options.kvCacheTokens();
       if (cacheTokens == 0) {
-        long bytesPerToken = io.fathom.engine.kv.KvLayout.of(model.config(), options.blockSize()).bytesPerToken();
+        long bytesPerToken =
+            io.fathom.engine.kv.KvLayout.of(model.config(), options.blockSize(), options.kvCacheDtype()).bytesPerToken();
         cacheTokens = Math.max(
             Math.min(4096, model.config().maxPositionEmbeddings()),
             Math.min(model.config().maxPositionEmbeddings(), DEFAULT_KV_CACHE_BYTES / bytesPerToken));
@@ -71,7 +72,9 @@ public final class Worker implements AutoCloseable {
       EngineConfig config =
           new EngineConfig(options.maxTokensPerStep(), options.maxRunningSequences(), options.sessionTtl());
       generator = decorate.apply(
-          new EngineLoop(model.checkpoint(), config, options.threads(), options.blockSize(), cacheTokens, options.weightFormat()));
+          new EngineLoop(
+              model.checkpoint(), config, options.threads(), options.blockSize(), options.kvCacheDtype(), cacheTokens,
+              options.weightFormat()));
       WorkerHttp http =
           new WorkerHttp(model, generator, new WorkerMetrics(), keys, options.host(), options.port(), options.maxRequestBytes());
       return new Worker(model, generator, http);

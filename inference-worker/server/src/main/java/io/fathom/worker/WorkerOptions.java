@@ -2,6 +2,7 @@ package io.fathom.worker;
 
 import io.fathom.engine.kv.KvLayout;
 import io.fathom.engine.cpu.WeightFormat;
+import io.fathom.engine.kv.KvDtype;
 import io.fathom.engine.model.ModelPresets;
 import io.fathom.worker.auth.ApiKeyOptions;
 import io.fathom.worker.model.LoadedModel;
@@ -22,6 +23,7 @@ import java.util.Map;
  * @param threads forward-pass threads (the engine thread included)
  * @param kvCacheTokens tokens the KV cache holds; 0: the model's context, at most what 1 GiB holds (but at least one context of 4096)
  * @param maxRequestBytes the largest request body accepted
+ * @param kvCacheDtype how the KV cache stores keys and values (bf16 by default, f32 on request)
  * @param apiKeys the keys callers must send as {@code Authorization: Bearer KEY} (every route but {@code /health})
  */
 public record WorkerOptions(
@@ -41,6 +43,7 @@ public record WorkerOptions(
     LoadedModel.TemplateChoice template,
     long maxRequestBytes,
     WeightFormat weightFormat,
+    KvDtype kvCacheDtype,
     ApiKeyOptions apiKeys) {
 
   /** The environment variable with the worker's keys (comma-separated) when no {@code --api-key} is given. */
@@ -68,6 +71,7 @@ public record WorkerOptions(
         --chat-template builtin|model  the built-in Nanbeige renderer (default) or the model's Jinja template
         --max-request-bytes N    the largest request body (default 64 MiB)
         --quantize none|int8     int8 weights in blocks of 32 with a scale each, lm_head included (default none)
+        --kv-cache-dtype bf16|f32  how keys and values are cached (default bf16: 64 KiB a token for Nanbeige4.1-3B)
         --api-key KEY            a key callers must send as "Authorization: Bearer KEY" (at least 16 characters;
                                  repeatable or comma-separated; default: $FATHOM_WORKER_API_KEYS, comma-separated).
                                  Without either, a random key is generated once into --api-key-file
@@ -90,6 +94,9 @@ public record WorkerOptions(
         || maxRequestBytes < 1024) {
       throw new IllegalArgumentException("a numeric option is out of range");
     }
+    if (kvCacheDtype == null) {
+      throw new IllegalArgumentException("the KV cache dtype is missing");
+    }
     if (apiKeys == null) {
       throw new IllegalArgumentException("the API key options are missing");
     }
@@ -103,28 +110,37 @@ public record WorkerOptions(
     return new WorkerOptions(
         null, preset, dummyDir, 1, "127.0.0.1", 0, null, Duration.ofMinutes(10),
         Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors())), 0, KvLayout.DEFAULT_BLOCK_SIZE, 512, 64,
-        LoadedModel.TemplateChoice.BUILTIN, 64L << 20, WeightFormat.AS_STORED,
+        LoadedModel.TemplateChoice.BUILTIN, 64L << 20, WeightFormat.AS_STORED, KvDtype.BF16,
         ApiKeyOptions.generatedIn(dummyDir.resolve(KEY_FILE_NAME)));
   }
 
   public WorkerOptions withPort(int value) {
     return new WorkerOptions(modelDir, dummyPreset, dummyDir, dummySeed, host, value, servedModelName, sessionTtl,
-        threads, kvCacheTokens, blockSize, maxTokensPerStep, maxRunningSequences, template, maxRequestBytes, weightFormat, apiKeys);
+        threads, kvCacheTokens, blockSize, maxTokensPerStep, maxRunningSequences, template, maxRequestBytes, weightFormat, kvCacheDtype,
+        apiKeys);
   }
 
   public WorkerOptions withKvCacheTokens(long value) {
     return new WorkerOptions(modelDir, dummyPreset, dummyDir, dummySeed, host, port, servedModelName, sessionTtl,
-        threads, value, blockSize, maxTokensPerStep, maxRunningSequences, template, maxRequestBytes, weightFormat, apiKeys);
+        threads, value, blockSize, maxTokensPerStep, maxRunningSequences, template, maxRequestBytes, weightFormat, kvCacheDtype,
+        apiKeys);
   }
 
   public WorkerOptions withSessionTtl(Duration value) {
     return new WorkerOptions(modelDir, dummyPreset, dummyDir, dummySeed, host, port, servedModelName, value,
-        threads, kvCacheTokens, blockSize, maxTokensPerStep, maxRunningSequences, template, maxRequestBytes, weightFormat, apiKeys);
+        threads, kvCacheTokens, blockSize, maxTokensPerStep, maxRunningSequences, template, maxRequestBytes, weightFormat, kvCacheDtype,
+        apiKeys);
+  }
+
+  public WorkerOptions withKvCacheDtype(KvDtype value) {
+    return new WorkerOptions(modelDir, dummyPreset, dummyDir, dummySeed, host, port, servedModelName, sessionTtl,
+        threads, kvCacheTokens, blockSize, maxTokensPerStep, maxRunningSequences, template, maxRequestBytes, weightFormat, value,
+        apiKeys);
   }
 
   public WorkerOptions withMaxRequestBytes(long value) {
     return new WorkerOptions(modelDir, dummyPreset, dummyDir, dummySeed, host, port, servedModelName, sessionTtl,
-        threads, kvCacheTokens, blockSize, maxTokensPerStep, maxRunningSequences, template, value, weightFormat, apiKeys);
+        threads, kvCacheTokens, blockSize, maxTokensPerStep, maxRunningSequences, template, value, weightFormat, kvCacheDtype, apiKeys);
   }
 
   /** Exactly these keys are accepted. */
@@ -135,7 +151,7 @@ public record WorkerOptions(
   public WorkerOptions withApiKeys(ApiKeyOptions value) {
     return new WorkerOptions(modelDir, dummyPreset, dummyDir, dummySeed, host, port, servedModelName, sessionTtl,
         threads, kvCacheTokens, blockSize, maxTokensPerStep, maxRunningSequences, template, maxRequestBytes, weightFormat,
-        value);
+        kvCacheDtype, value);
   }
 
   /** Parses the command line; keys may also come from {@code FATHOM_WORKER_API_KEYS}. */
@@ -164,6 +180,7 @@ public record WorkerOptions(
     LoadedModel.TemplateChoice template = LoadedModel.TemplateChoice.BUILTIN;
     long maxBytes = 64L << 20;
     WeightFormat format = WeightFormat.AS_STORED;
+    KvDtype kvDtype = KvDtype.BF16;
     List<String> keys = new ArrayList<>();
     boolean noKey = false;
     String dataDir = env.getOrDefault("FATHOM_DATA_DIR", "");
@@ -213,6 +230,7 @@ public record WorkerOptions(
         };
         case "--max-request-bytes" -> maxBytes = number(flag, value);
         case "--quantize" -> format = WeightFormat.fromOption(value);
+        case "--kv-cache-dtype" -> kvDtype = KvDtype.fromOption(value);
         case "--api-key" -> {
           List<String> given = keyList(flag, value);
           if (given.isEmpty()) {
@@ -236,7 +254,7 @@ public record WorkerOptions(
     }
     ApiKeyOptions auth = noKey ? ApiKeyOptions.none() : new ApiKeyOptions(keys, false, keyFile);
     return new WorkerOptions(model, dummy, dummyDir, seed, host, port, name, ttl, threads, kv, block, perStep, running,
-        template, maxBytes, format, auth);
+        template, maxBytes, format, kvDtype, auth);
   }
 
   /** Comma-separated keys, each checked ({@code source} names the option or variable in errors). */

@@ -4,6 +4,7 @@ import io.fathom.engine.cpu.CpuForwardPass;
 import io.fathom.engine.cpu.WeightFormat;
 import io.fathom.engine.cpu.ParallelRunner;
 import io.fathom.engine.kv.KvCache;
+import io.fathom.engine.kv.KvDtype;
 import io.fathom.engine.kv.KvLayout;
 import io.fathom.engine.load.Checkpoint;
 import io.fathom.engine.runtime.Engine;
@@ -56,13 +57,15 @@ public final class EngineLoop implements Generator {
 
   /**
    * @param threads threads of the forward pass (the engine thread included)
+   * @param kvDtype how the cache stores keys and values
    * @param cacheTokens tokens the KV cache holds (rounded up to whole blocks)
    * @param format the weights as stored, or quantized to int8 at load
    */
   public EngineLoop(
-      Checkpoint checkpoint, EngineConfig config, int threads, int blockSize, long cacheTokens, WeightFormat format) {
+      Checkpoint checkpoint, EngineConfig config, int threads, int blockSize, KvDtype kvDtype, long cacheTokens,
+      WeightFormat format) {
     this.parallel = new ParallelRunner(threads);
-    KvLayout layout = KvLayout.of(checkpoint.config(), blockSize);
+    KvLayout layout = KvLayout.of(checkpoint.config(), blockSize, kvDtype);
     this.cache = new KvCache(layout, layout.blocksFor(cacheTokens));
     CpuForwardPass pass = new CpuForwardPass(checkpoint.config(), checkpoint.weights(), cache, parallel, format);
     this.engine = new Engine(pass, cache, config, InstantSource.system());
