@@ -114,6 +114,14 @@ public final class DecodeBenchmark {
       long quantizeStart = System.nanoTime();
       CpuForwardPass pass = new CpuForwardPass(config, checkpoint.weights(), cache, parallel, format);
       System.out.printf(Locale.ROOT, "weights ready in %.2f s%n", seconds(quantizeStart));
+      ComputePeak.measure(parallel, 1); // warm-up
+      double peak = ComputePeak.measure(parallel, 3);
+      long macsPerToken = macsPerToken(checkpoint);
+      System.out.printf(
+          Locale.ROOT,
+          "f32 multiply-add peak %.1f GFMA/s on %d threads; %.2f G multiply-adds a token (linear layers), so at most"
+              + " %.1f tok/s of prefill or batched decode%n",
+          peak, parallel.threads(), macsPerToken / 1e9, peak * 1e9 / macsPerToken);
       List<String> summary = new ArrayList<>();
       double firstDecode = 0;
       for (int batch : batches) {
@@ -163,14 +171,27 @@ public final class DecodeBenchmark {
         summary.add(
             String.format(
                 Locale.ROOT,
-                "batch %d: prefill %.1f tok/s, decode %.2f tok/s in all (%.2f per sequence, %.2fx batch %d);"
-                    + " memory-bandwidth bound %.2f steps/s (%.0f%% of it reached)",
-                batch, median(prefill), median(decode), median(decode) / batch, median(decode) / firstDecode,
-                batches[0], median(bound), 100 * median(decode) / batch / median(bound)));
+                "batch %d: prefill %.1f tok/s (%.0f%% of the multiply-add peak), decode %.2f tok/s in all (%.2f per"
+                    + " sequence, %.2fx batch %d); memory-bandwidth bound %.2f steps/s (%.0f%% of it reached)",
+                batch, median(prefill), 100 * median(prefill) * macsPerToken / (peak * 1e9), median(decode),
+                median(decode) / batch, median(decode) / firstDecode, batches[0], median(bound),
+                100 * median(decode) / batch / median(bound)));
       }
       System.out.println("medians:");
       summary.forEach(line -> System.out.println("  " + line));
     }
+  }
+
+  /** Multiply-adds of the decoder layers' linear weights for one token (the output head is once a sequence). */
+  private static long macsPerToken(Checkpoint checkpoint) {
+    long macs = 0;
+    for (LayerWeights layer : checkpoint.weights().layers()) {
+      for (Tensor t : List.of(layer.qProj(), layer.kProj(), layer.vProj(), layer.oProj(), layer.gateProj(),
+          layer.upProj(), layer.downProj())) {
+        macs += t.elementCount();
+      }
+    }
+    return macs;
   }
 
   /**
