@@ -1,5 +1,9 @@
 package io.fathom.engine.cpu;
 
+import io.fathom.engine.backend.Backend;
+import io.fathom.engine.backend.Logits;
+import io.fathom.engine.backend.LogitsScope;
+import io.fathom.engine.backend.Segment;
 import io.fathom.engine.kv.BlockTable;
 import io.fathom.engine.kv.KvCache;
 import io.fathom.engine.kv.KvLayout;
@@ -13,7 +17,7 @@ import java.util.List;
 import jdk.incubator.vector.FloatVector;
 
 /**
- * The Llama forward pass on the CPU for a batch of sequences: embed the new tokens, run every decoder layer
+ * The CPU {@link Backend}: the Llama forward pass for a batch of sequences: embed the new tokens, run every decoder layer
  * (RMSNorm → q/k/v → RoPE → cache → causal GQA → o, residual; RMSNorm → SwiGLU MLP, residual), apply the
  * final norm and the output head. Prefill passes many tokens at once, decode passes one; either way the
  * tokens' keys and values are appended to the sequence's KV blocks. Activations are f32 on the heap,
@@ -25,7 +29,7 @@ import jdk.incubator.vector.FloatVector;
  *
  * <p>Thread-safe as long as no two calls share a {@link BlockTable}.
  */
-public final class CpuForwardPass {
+public final class CpuForwardPass implements Backend {
 
   private final ModelConfig config;
   private final Weights weights;
@@ -80,6 +84,7 @@ public final class CpuForwardPass {
     this.lmHead = Linear.of(weights.lmHead(), format, arena, parallel);
   }
 
+  @Override
   public ModelConfig config() {
     return config;
   }
@@ -87,9 +92,6 @@ public final class CpuForwardPass {
   public WeightFormat weightFormat() {
     return format;
   }
-
-  /** One sequence's share of a batched step: its new tokens, and which of their logits to return. */
-  public record Segment(BlockTable sequence, int[] tokens, LogitsScope scope) {}
 
   /**
    * Runs {@code tokens} at the positions after those already cached in {@code sequence}, appends their
@@ -115,6 +117,7 @@ public final class CpuForwardPass {
    *     reserved or run then
    * @throws io.fathom.engine.kv.KvCacheFullException if the cache has no room for the new tokens
    */
+  @Override
   public List<Logits> forward(List<Segment> segments) {
     int count = segments.size();
     if (count == 0) {

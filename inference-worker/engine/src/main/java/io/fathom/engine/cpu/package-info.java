@@ -1,5 +1,5 @@
 /**
- * The CPU backend: the Llama forward pass ({@link io.fathom.engine.cpu.CpuForwardPass}) over f32 activations
+ * The CPU {@link io.fathom.engine.backend.Backend}: the Llama forward pass ({@link io.fathom.engine.cpu.CpuForwardPass}) over f32 activations
  * and bf16/f16/f32 weights read in place, with f32 accumulation. One small class per kernel family —
  * {@link io.fathom.engine.cpu.MatMul} (Vector API, rows split over a {@link io.fathom.engine.cpu.ParallelRunner}),
  * {@code RmsNorm}, {@code Rope} (Hugging Face "rotate half"), {@code Attention} (causal GQA over block tables),

@@ -1,7 +1,7 @@
 package io.fathom.engine.runtime;
 
 import io.fathom.engine.cache.BlockManager;
-import io.fathom.engine.cpu.CpuForwardPass;
+import io.fathom.engine.backend.Backend;
 import io.fathom.engine.kv.KvCache;
 import io.fathom.engine.model.ModelConfig;
 import io.fathom.engine.sampling.SamplingParams;
@@ -38,7 +38,7 @@ public final class Engine {
    * An engine over {@code pass} and all of {@code cache}'s blocks (the pass's cache, with every block free),
    * timing session pins with {@code clock}.
    */
-  public Engine(CpuForwardPass pass, KvCache cache, EngineConfig config, InstantSource clock) {
+  public Engine(Backend pass, KvCache cache, EngineConfig config, InstantSource clock) {
     this.model = pass.config();
     this.blocks = new BlockManager(cache, config.sessionTtl(), clock);
     this.scheduler =

@@ -1,16 +1,17 @@
 package io.fathom.engine.runtime;
 
 import io.fathom.engine.cache.BlockManager;
-import io.fathom.engine.cpu.CpuForwardPass;
-import io.fathom.engine.cpu.Logits;
-import io.fathom.engine.cpu.LogitsScope;
+import io.fathom.engine.backend.Backend;
+import io.fathom.engine.backend.Segment;
+import io.fathom.engine.backend.Logits;
+import io.fathom.engine.backend.LogitsScope;
 import io.fathom.engine.sampling.SampledToken;
 import io.fathom.engine.sampling.Sampler;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Runs one scheduled step through the model: all chunks' tokens in one {@link CpuForwardPass} (the
+ * Runs one scheduled step through the model: all chunks' tokens in one {@link Backend} step (the
  * sequences' rows share every weight multiplication, so a decode step reads the weights once for the whole
  * batch), each into its own sequence's blocks; then the newly filled blocks into the prefix index, and a
  * sample for every sequence whose chunk reached its last token. A sequence's logits depend only on its own
@@ -21,26 +22,26 @@ public final class ModelRunner {
   /** A token sampled for a sequence in a step. */
   public record Sample(Sequence sequence, SampledToken token) {}
 
-  private final CpuForwardPass pass;
+  private final Backend pass;
   private final BlockManager blocks;
   private long promptTokensComputed;
   private long otherTokensComputed;
 
-  public ModelRunner(CpuForwardPass pass, BlockManager blocks) {
+  public ModelRunner(Backend pass, BlockManager blocks) {
     this.pass = pass;
     this.blocks = blocks;
   }
 
   /** Runs {@code batch}; returns the sampled tokens, in batch order (the scheduler's postprocess appends them). */
   public List<Sample> run(List<ScheduledChunk> batch) {
-    List<CpuForwardPass.Segment> segments = new ArrayList<>(batch.size());
+    List<Segment> segments = new ArrayList<>(batch.size());
     for (ScheduledChunk chunk : batch) {
       Sequence sequence = chunk.sequence();
       if (chunk.start() != sequence.computed() || sequence.table().capacity() < chunk.start() + chunk.length()) {
         throw new IllegalStateException("chunk " + chunk + " was not scheduled with room in " + sequence);
       }
       segments.add(
-          new CpuForwardPass.Segment(
+          new Segment(
               sequence.table(),
               sequence.tokens(chunk.start(), chunk.length()),
               chunk.samples() ? LogitsScope.LAST : LogitsScope.NONE));

@@ -1,8 +1,9 @@
 package io.fathom.engine.bench;
 
+import io.fathom.engine.backend.Segment;
 import io.fathom.engine.cpu.CpuForwardPass;
-import io.fathom.engine.cpu.Logits;
-import io.fathom.engine.cpu.LogitsScope;
+import io.fathom.engine.backend.Logits;
+import io.fathom.engine.backend.LogitsScope;
 import io.fathom.engine.cpu.ParallelRunner;
 import io.fathom.engine.cpu.WeightFormat;
 import io.fathom.engine.kv.BlockTable;
@@ -131,21 +132,21 @@ public final class DecodeBenchmark {
         for (int run = -1; run < runs; run++) {
           double gbps = bandwidth.measure(3);
           List<BlockTable> sequences = new ArrayList<>();
-          List<CpuForwardPass.Segment> prompts = new ArrayList<>();
+          List<Segment> prompts = new ArrayList<>();
           for (int s = 0; s < batch; s++) {
             BlockTable sequence = new BlockTable(layout.blockSize());
             sequences.add(sequence);
             int[] prompt = new SplittableRandom(7 + s).ints(promptLength, 0, config.vocabSize()).toArray();
-            prompts.add(new CpuForwardPass.Segment(sequence, prompt, LogitsScope.LAST));
+            prompts.add(new Segment(sequence, prompt, LogitsScope.LAST));
           }
           long start = System.nanoTime();
           List<Logits> logits = pass.forward(prompts);
           double prefillSeconds = seconds(start);
           start = System.nanoTime();
           for (int i = 0; i < decodeLength; i++) {
-            List<CpuForwardPass.Segment> step = new ArrayList<>(batch);
+            List<Segment> step = new ArrayList<>(batch);
             for (int s = 0; s < batch; s++) {
-              step.add(new CpuForwardPass.Segment(sequences.get(s), new int[] {logits.get(s).argmax(0)}, LogitsScope.LAST));
+              step.add(new Segment(sequences.get(s), new int[] {logits.get(s).argmax(0)}, LogitsScope.LAST));
             }
             logits = pass.forward(step);
           }

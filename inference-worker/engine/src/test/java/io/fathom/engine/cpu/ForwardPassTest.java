@@ -1,5 +1,8 @@
 package io.fathom.engine.cpu;
 
+import io.fathom.engine.backend.Segment;
+import io.fathom.engine.backend.Logits;
+import io.fathom.engine.backend.LogitsScope;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -205,9 +208,9 @@ class ForwardPassTest {
       List<Logits> step =
           engine.pass.forward(
               List.of(
-                  new CpuForwardPass.Segment(seqA, new int[] {a[30]}, LogitsScope.LAST),
-                  new CpuForwardPass.Segment(seqB, new int[] {b[20]}, LogitsScope.LAST),
-                  new CpuForwardPass.Segment(seqC, c, LogitsScope.ALL)));
+                  new Segment(seqA, new int[] {a[30]}, LogitsScope.LAST),
+                  new Segment(seqB, new int[] {b[20]}, LogitsScope.LAST),
+                  new Segment(seqC, c, LogitsScope.ALL)));
       // The same arithmetic as alone (the kernels' tilings never change it); only while the JIT warms up can
       // the Vector API's reduction order differ between interpreted and compiled code, in the last bits.
       assertClose(step.get(0).last(), aloneA.row(30));
@@ -217,8 +220,8 @@ class ForwardPassTest {
       step =
           engine.pass.forward(
               List.of(
-                  new CpuForwardPass.Segment(seqA, Arrays.copyOfRange(a, 31, 37), LogitsScope.ALL),
-                  new CpuForwardPass.Segment(seqB, new int[] {1}, LogitsScope.NONE)));
+                  new Segment(seqA, Arrays.copyOfRange(a, 31, 37), LogitsScope.ALL),
+                  new Segment(seqB, new int[] {1}, LogitsScope.NONE)));
       for (int i = 31; i < 37; i++) {
         assertClose(step.get(0).row(i - 31), aloneA.row(i));
       }
@@ -259,8 +262,8 @@ class ForwardPassTest {
               () ->
                   engine.pass.forward(
                       List.of(
-                          new CpuForwardPass.Segment(sequence, new int[] {1}, LogitsScope.LAST),
-                          new CpuForwardPass.Segment(sequence, new int[] {2}, LogitsScope.LAST))))
+                          new Segment(sequence, new int[] {1}, LogitsScope.LAST),
+                          new Segment(sequence, new int[] {2}, LogitsScope.LAST))))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("segments 0 and 1 run the same sequence");
       assertThatThrownBy(() -> engine.pass.forward(List.of())).hasMessageContaining("at least one sequence");

@@ -1,5 +1,7 @@
 package io.fathom.engine.cpu;
 
+import io.fathom.engine.backend.Logits;
+import io.fathom.engine.backend.LogitsScope;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fathom.engine.kv.BlockTable;

@@ -1,4 +1,4 @@
-package io.fathom.engine.cpu;
+package io.fathom.engine.backend;
 
 /** Which positions of a forward pass get logits. */
 public enum LogitsScope {

@@ -1,4 +1,4 @@
-package io.fathom.engine.cpu;
+package io.fathom.engine.backend;
 
 /**
  * Next-token logits for {@code rows} positions ({@code [rows][vocabSize]}, row-major); with {@link
