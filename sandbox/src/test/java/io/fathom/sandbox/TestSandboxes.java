@@ -11,22 +11,22 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Shared set-up of the sandbox tests: a root under /tmp (searchable by the sandbox user). */
-final class TestSandboxes {
+public final class TestSandboxes {
 
   private TestSandboxes() {}
 
-  static Path newRoot() throws IOException {
+  public static Path newRoot() throws IOException {
     Path base = Files.createTempDirectory(Path.of("/tmp"), "fathom-sandbox-test-");
     Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwx--x--x"));
     return base.resolve("root");
   }
 
-  static SandboxConfig config(Path root) {
+  public static SandboxConfig config(Path root) {
     return SandboxConfig.defaults(root).withCgroupParent("fathom-test").withIdleTimeout(Duration.ZERO);
   }
 
   /** Skips the calling test class when the machine cannot run sandboxes, saying what is missing. */
-  static void assumeReady(SandboxConfig config) {
+  public static void assumeReady(SandboxConfig config) {
     SandboxSetup.Report r = SandboxSetup.check(config);
     assumeTrue(r.ready(), () -> "sandbox prerequisites missing (run sandbox/setup.sh as root):\n" + r.describe());
   }
@@ -37,7 +37,7 @@ final class TestSandboxes {
    * (bwrap reports the exit status through an eventfd and does not wait for it) and is reaped by
    * the host's init, on this machine lazily.
    */
-  static List<String> describeProcessesOf(int uid) {
+  public static List<String> describeProcessesOf(int uid) {
     List<String> out = new ArrayList<>();
     for (long pid : processesOf(uid)) {
       try {
@@ -51,7 +51,7 @@ final class TestSandboxes {
     return out;
   }
 
-  static List<Long> processesOf(int uid) {
+  public static List<Long> processesOf(int uid) {
     List<Long> pids = new ArrayList<>();
     try (var dirs = Files.list(Path.of("/proc"))) {
       for (Path d : dirs.toList()) {
@@ -78,7 +78,7 @@ final class TestSandboxes {
     return pids;
   }
 
-  static void deleteTree(Path p) throws IOException {
+  public static void deleteTree(Path p) throws IOException {
     Sandbox.deleteTree(p);
   }
 }

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.ConstructorBinding;
 
 /**
  * Fathom's configuration ({@code fathom.*}); every field is set from a {@code FATHOM_*}
@@ -84,10 +85,45 @@ public record FathomProperties(
    * @param maxConcurrent calls of one tool running at once on this replica; beyond, calls are refused
    * @param maxAttempts attempts of an idempotent tool's call (others are never repeated)
    * @param backoff first wait between attempts, doubled each time
-   * @param sandboxRoot where the python and bash tools' sandboxes live
+   * @param sandboxRoot where the python and bash tools' sandboxes live (in process)
    * @param codeTimeout one python or bash call
+   * @param sandboxUrl a sandbox server ({@code ./fathom sandbox}, e.g. {@code http://host:8090}) that runs
+   *     the python and bash tools instead of this process; blank runs them in process
+   * @param sandboxApiKey the sandbox server's key, sent as {@code Authorization: Bearer KEY}
    */
-  public record Tools(Duration timeout, int maxConcurrent, int maxAttempts, Duration backoff, String sandboxRoot, Duration codeTimeout) {}
+  public record Tools(
+      Duration timeout,
+      int maxConcurrent,
+      int maxAttempts,
+      Duration backoff,
+      String sandboxRoot,
+      Duration codeTimeout,
+      String sandboxUrl,
+      String sandboxApiKey) {
+
+    @ConstructorBinding
+    public Tools {
+      sandboxUrl = sandboxUrl == null ? "" : sandboxUrl.strip();
+      sandboxApiKey = sandboxApiKey == null ? "" : sandboxApiKey.strip();
+    }
+
+    /** In-process sandboxes (no sandbox server). */
+    public Tools(Duration timeout, int maxConcurrent, int maxAttempts, Duration backoff, String sandboxRoot, Duration codeTimeout) {
+      this(timeout, maxConcurrent, maxAttempts, backoff, sandboxRoot, codeTimeout, "", "");
+    }
+
+    /** Whether the python and bash tools run on a sandbox server. */
+    public boolean remoteSandbox() {
+      return !sandboxUrl.isEmpty();
+    }
+
+    @Override
+    public String toString() {
+      return "Tools[timeout=" + timeout + ", maxConcurrent=" + maxConcurrent + ", maxAttempts=" + maxAttempts
+          + ", backoff=" + backoff + ", sandboxRoot=" + sandboxRoot + ", codeTimeout=" + codeTimeout
+          + ", sandboxUrl=" + sandboxUrl + ", sandboxApiKey=" + (sandboxApiKey.isEmpty() ? "" : "****") + "]";
+    }
+  }
 
   /**
    * @param timeout one webhook attempt

@@ -7,6 +7,8 @@ import io.fathom.sandbox.Sandboxes;
 import io.fathom.tools.Tool;
 import io.fathom.tools.code.CodeTool;
 import io.fathom.tools.code.JobWorkspaces;
+import io.fathom.tools.code.LocalCodeSandboxes;
+import io.fathom.tools.code.RemoteCodeSandboxes;
 import io.fathom.tools.net.OutboundPolicy;
 import io.fathom.tools.visit.VisitSettings;
 import io.fathom.tools.visit.VisitTool;
@@ -23,10 +25,13 @@ import reactor.core.scheduler.Schedulers;
 
 /**
  * The tools every tenant has, by name: {@code visit} (a web page or PDF as text, through the same
- * outbound policy as webhooks), and {@code python} and {@code bash} in the job's sandbox, when this
- * machine can run sandboxes ({@link SandboxSetup}: bubblewrap, libseccomp, the unprivileged user,
- * cgroup v1 — the service runs as root); otherwise not those two, with a warning naming the fix. The
- * sandbox registry is made at the first call. A tenant's function of the same name wins.
+ * outbound policy as webhooks), and {@code python} and {@code bash} in the job's sandbox. With
+ * {@code FATHOM_SANDBOX_URL} the sandboxes are on that sandbox server ({@code ./fathom sandbox}, key
+ * {@code FATHOM_SANDBOX_API_KEY}) and this machine needs no sandbox set-up. Otherwise they run in
+ * process when this machine can run sandboxes ({@link SandboxSetup}: bubblewrap, libseccomp, the
+ * unprivileged user, cgroup v1 — the service runs as root), the registry made at the first call; when
+ * it cannot, those two are off, with a warning naming the fix. A tenant's function of the same name
+ * wins.
  */
 @Component
 public class BuiltInTools implements DisposableBean {
@@ -37,19 +42,34 @@ public class BuiltInTools implements DisposableBean {
   private final JobWorkspaces workspaces;
   private final SandboxConfig config;
   private final VisitTool visit;
+  private final RemoteCodeSandboxes remote;
   private Sandboxes sandboxes;
 
   public BuiltInTools(FathomProperties properties, OutboundPolicy outbound) {
     this.visit = new VisitTool(outbound, VisitSettings.defaults(), null);
     tools.put(visit.name(), visit);
-    this.config = SandboxConfig.defaults(Path.of(properties.tools().sandboxRoot()));
-    SandboxSetup.Report report = SandboxSetup.check(config);
-    this.workspaces = new JobWorkspaces(this::sandboxes);
-    if (report.ready()) {
-      tools.put("python", CodeTool.python(workspaces, Schedulers.boundedElastic(), properties.tools().codeTimeout()));
-      tools.put("bash", CodeTool.bash(workspaces, Schedulers.boundedElastic(), properties.tools().codeTimeout()));
+    FathomProperties.Tools settings = properties.tools();
+    this.config = SandboxConfig.defaults(Path.of(settings.sandboxRoot()));
+    boolean codeTools;
+    if (settings.remoteSandbox()) {
+      this.remote = new RemoteCodeSandboxes(settings.sandboxUrl(), settings.sandboxApiKey());
+      this.workspaces = new JobWorkspaces(remote, Schedulers.boundedElastic());
+      codeTools = true;
+      log.info("The python and bash tools run on the sandbox server {}{}", remote.baseUrl(),
+          settings.sandboxApiKey().isEmpty() ? " (no FATHOM_SANDBOX_API_KEY set: requests carry no key)" : "");
     } else {
-      log.warn("The python and bash tools are off: this machine cannot run sandboxes yet:\n{}", report.describe());
+      this.remote = null;
+      this.workspaces = new JobWorkspaces(new LocalCodeSandboxes(this::sandboxes), Schedulers.boundedElastic());
+      SandboxSetup.Report report = SandboxSetup.check(config);
+      codeTools = report.ready();
+      if (!codeTools) {
+        log.warn("The python and bash tools are off: this machine cannot run sandboxes yet (or set FATHOM_SANDBOX_URL"
+            + " to a sandbox server):\n{}", report.describe());
+      }
+    }
+    if (codeTools) {
+      tools.put("python", CodeTool.python(workspaces, Schedulers.boundedElastic(), settings.codeTimeout()));
+      tools.put("bash", CodeTool.bash(workspaces, Schedulers.boundedElastic(), settings.codeTimeout()));
     }
   }
 
@@ -74,6 +94,10 @@ public class BuiltInTools implements DisposableBean {
   @Override
   public synchronized void destroy() {
     visit.close();
+    if (remote != null) {
+      workspaces.close();
+      remote.close();
+    }
     if (sandboxes != null) {
       sandboxes.close();
     }

@@ -16,7 +16,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * {@code python} and {@code bash}: run the model's code in the job's sandbox ({@link
- * JobWorkspaces}; cwd {@code /workspace}, files kept between calls of the job, no network). The
+ * JobWorkspaces}, in process or on a sandbox server; cwd {@code /workspace}, files kept between calls
+ * of the job, no network). The
  * result shows the exit code, stdout and stderr (each capped by the sandbox), and says when the run
  * timed out or its output was cut. Not idempotent: code changes the workspace. Runs on a scheduler
  * for blocking work, never on an event loop.
@@ -97,10 +98,11 @@ public final class CodeTool implements Tool {
       limit = left.compareTo(limit) < 0 ? (left.isNegative() ? Duration.ofSeconds(1) : left) : limit;
     }
     Duration run = limit;
-    return Mono.fromCallable(() -> workspaces.forJob(context.jobId()).exec(request.apply(source).withTimeout(run)))
+    return Mono.fromCallable(() -> workspaces.exec(context.jobId(), request.apply(source).withTimeout(run)))
         .subscribeOn(blocking)
         .map(CodeTool::describe)
         .onErrorResume(SandboxException.class, e -> Mono.just(ToolResult.failure("sandbox_error", e.getMessage())))
+        .onErrorResume(CodeSandboxException.class, e -> Mono.just(ToolResult.failure("sandbox_error", e.getMessage())))
         .onErrorResume(InterruptedException.class, e -> Mono.just(ToolResult.failure("sandbox_error", "interrupted")));
   }
 

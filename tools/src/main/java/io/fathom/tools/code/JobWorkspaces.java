@@ -1,36 +1,95 @@
 package io.fathom.tools.code;
 
-import io.fathom.sandbox.Sandbox;
-import io.fathom.sandbox.Sandboxes;
+import io.fathom.sandbox.ExecRequest;
+import io.fathom.sandbox.ExecResult;
+import java.io.IOException;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
 
 /**
  * One sandbox per job, made at the job's first code call, so that the files a call writes are there
  * for the next call of the same job; destroyed when the job ends on this replica (or after the
- * sandboxes' idle time-out). A job resumed on another replica starts with an empty workspace.
+ * sandboxes' idle time-out). A job resumed on another replica, or whose sandbox expired, starts with
+ * an empty workspace. The sandboxes are in process or on a sandbox server ({@link CodeSandboxes}).
+ *
+ * <p>{@link #exec}, {@link #write} and {@link #read} block; {@link #release} does not (the sandbox is
+ * destroyed on {@code blocking}), so it may be called from an event loop.
  */
-public final class JobWorkspaces {
+public final class JobWorkspaces implements AutoCloseable {
 
-  private final java.util.function.Supplier<Sandboxes> sandboxes;
-  private final Map<UUID, Sandbox> byJob = new ConcurrentHashMap<>();
+  private static final Logger log = LoggerFactory.getLogger(JobWorkspaces.class);
 
-  /** {@code sandboxes} is asked for the registry at the first call (made then, once). */
-  public JobWorkspaces(java.util.function.Supplier<Sandboxes> sandboxes) {
+  private final CodeSandboxes sandboxes;
+  private final Scheduler blocking;
+  private final Map<UUID, String> byJob = new ConcurrentHashMap<>();
+
+  public JobWorkspaces(CodeSandboxes sandboxes, Scheduler blocking) {
     this.sandboxes = sandboxes;
+    this.blocking = blocking;
   }
 
-  /** The job's sandbox (a new one when it has none, or its old one was destroyed). */
-  public Sandbox forJob(UUID job) {
-    return byJob.compute(job, (id, current) -> current != null && !current.isDestroyed() ? current : sandboxes.get().create());
+  /**
+   * Runs a program in the job's sandbox (a new one when it has none, or its old one is gone: then
+   * the program runs in a fresh sandbox, once).
+   */
+  public ExecResult exec(UUID job, ExecRequest request) throws InterruptedException {
+    String id = forJob(job);
+    try {
+      return sandboxes.exec(id, request);
+    } catch (UnknownSandboxException gone) {
+      byJob.remove(job, id);
+      return sandboxes.exec(forJob(job), request);
+    }
   }
 
-  /** The job ended here: its sandbox and workspace go. */
+  /** Writes a file into the job's workspace. */
+  public void write(UUID job, String path, byte[] data) throws IOException, InterruptedException {
+    String id = forJob(job);
+    try {
+      sandboxes.write(id, path, data);
+    } catch (UnknownSandboxException gone) {
+      byJob.remove(job, id);
+      sandboxes.write(forJob(job), path, data);
+    }
+  }
+
+  /** Reads a file of the job's workspace. */
+  public byte[] read(UUID job, String path) throws IOException, InterruptedException {
+    return sandboxes.read(forJob(job), path);
+  }
+
+  private String forJob(UUID job) {
+    return byJob.computeIfAbsent(job, j -> sandboxes.create());
+  }
+
+  /** The job ended here: its sandbox and workspace go (on the blocking scheduler). */
   public void release(UUID job) {
-    Sandbox s = byJob.remove(job);
-    if (s != null) {
-      sandboxes.get().destroy(s.id());
+    String id = byJob.remove(job);
+    if (id != null) {
+      Mono.fromRunnable(() -> sandboxes.destroy(id))
+          .subscribeOn(blocking)
+          .subscribe(null, e -> log.warn("cannot destroy sandbox {} of job {}: {}", id, job, e.toString()));
+    }
+  }
+
+  /** Destroys the sandboxes of every job still here (blocking). */
+  @Override
+  public void close() {
+    for (UUID job : List.copyOf(byJob.keySet())) {
+      String id = byJob.remove(job);
+      if (id != null) {
+        try {
+          sandboxes.destroy(id);
+        } catch (RuntimeException e) {
+          log.warn("cannot destroy sandbox {} of job {}: {}", id, job, e.toString());
+        }
+      }
     }
   }
 }
