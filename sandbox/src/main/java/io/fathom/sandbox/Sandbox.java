@@ -65,6 +65,7 @@ public final class Sandbox {
   private final Path workspace;
   private final Limits limits;
   private final Sandboxes owner;
+  private final OverlayWorkspace overlay;
   private final ReentrantLock lock = new ReentrantLock();
   private volatile long lastUsedNanos = System.nanoTime();
   private volatile boolean closed;
@@ -76,6 +77,16 @@ public final class Sandbox {
     this.workspace = workspace;
     this.limits = limits;
     this.owner = owner;
+    this.overlay = null;
+  }
+
+  /** A sandbox whose workspace is the copy-on-write {@code overlay} mounted on {@code workspace}. */
+  Sandbox(String id, Path workspace, Limits limits, Sandboxes owner, OverlayWorkspace overlay) {
+    this.id = id;
+    this.workspace = workspace;
+    this.limits = limits;
+    this.owner = owner;
+    this.overlay = overlay;
   }
 
   public String id() {
@@ -315,10 +326,13 @@ public final class Sandbox {
     }
   }
 
-  /** Deletes the workspace once no execution runs. */
+  /** Deletes the workspace once no execution runs (unmounting its overlay first, if it has one). */
   void deleteWorkspace() {
     lock.lock();
     try {
+      if (overlay != null) {
+        overlay.close();
+      }
       deleteTree(workspace);
     } catch (IOException e) {
       log.warn("cannot delete workspace {}: {}", workspace, e.toString());

@@ -50,6 +50,7 @@ public final class Sandboxes implements AutoCloseable {
   private final CommandLine commandLine;
   private final UserPrincipal ownerUser;
   private final GroupPrincipal ownerGroup;
+  private final OverlayWorkspaces overlays;
   private final Map<String, Sandbox> live = new ConcurrentHashMap<>();
   private final ScheduledExecutorService reaper;
   private volatile boolean closed;
@@ -86,6 +87,7 @@ public final class Sandboxes implements AutoCloseable {
       this.cgroups = new CgroupV1(config.cgroupRoot(), config.cgroupParent());
       cgroups.init();
       this.commandLine = new CommandLine(config, user, filter, etc);
+      this.overlays = new OverlayWorkspaces(config.root().resolve("overlay"), workspaces, this);
       log.info("sandboxes ready: root {}, user {} ({}), seccomp filter {} instructions, cgroups {}/*/{}",
           config.root(), user.name(), user.uid(), bpf.length / 8, config.cgroupRoot(), config.cgroupParent());
     } catch (IOException e) {
@@ -164,6 +166,55 @@ public final class Sandboxes implements AutoCloseable {
     Sandbox s = new Sandbox(id, ws, limits, this);
     live.put(id, s);
     log.debug("sandbox {} created: {}", id, limits);
+    return s;
+  }
+
+  /** A sandbox with the configured default limits over {@code repository}; see {@link #create(Limits, Path)}. */
+  public Sandbox create(Path repository) {
+    return create(config.defaultLimits(), repository);
+  }
+
+  /**
+   * A new sandbox whose workspace starts as the contents of the host directory {@code repository}
+   * and whose writes stay private to it: an overlayfs ({@link OverlayWorkspace}) over a read-only,
+   * sandbox-user-owned snapshot of the repository taken once per repository ({@link
+   * OverlayWorkspaces}). Neither the repository nor other sandboxes over it ever see the changes.
+   * Destroying the sandbox (or its expiry, or {@link #close()}) unmounts the overlay and deletes
+   * its changes.
+   *
+   * @throws LimitExceededException when {@code limits} exceed the configured ceiling
+   * @throws SandboxUnavailableException when the repository is missing, not a directory or
+   *     unreadable, or the snapshot or the mount fails (the message says which)
+   */
+  public Sandbox create(Limits limits, Path repository) {
+    if (closed) {
+      throw new SandboxUnavailableException("the sandbox registry is closed");
+    }
+    limits.requireWithin(config.ceiling());
+    byte[] raw = new byte[12];
+    RANDOM.nextBytes(raw);
+    String id = HexFormat.of().formatHex(raw);
+    Path ws = workspaces.resolve(id);
+    try {
+      Files.createDirectory(ws, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      chown(ws);
+    } catch (IOException e) {
+      throw new SandboxUnavailableException("cannot create workspace " + ws + ": " + e, e);
+    }
+    OverlayWorkspace overlay;
+    try {
+      overlay = overlays.mount(id, repository, ws);
+    } catch (RuntimeException e) {
+      try {
+        Files.deleteIfExists(ws);
+      } catch (IOException cleanup) {
+        e.addSuppressed(cleanup);
+      }
+      throw e;
+    }
+    Sandbox s = new Sandbox(id, ws, limits, this, overlay);
+    live.put(id, s);
+    log.debug("sandbox {} created over {}: {}", id, repository, limits);
     return s;
   }
 
