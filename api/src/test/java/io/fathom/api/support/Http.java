@@ -55,6 +55,11 @@ public final class Http {
     return send(request(path).header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build());
   }
 
+  /** POSTs raw bytes (an upload). */
+  public Response postBytes(String path, String contentType, byte[] body) {
+    return send(request(path).header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
+  }
+
   public Response delete(String path) {
     return send(request(path).DELETE().build());
   }

@@ -123,6 +123,21 @@ public abstract class ServiceTest {
         default -> ScriptedModelServer.answer("saw: " + ScriptedModelServer.lastContent(request));
       };
     }
+    if (task.startsWith("deep-search")) {
+      // search the corpus, open the best hit, compute with python, answer.
+      return switch (results) {
+        case 0 -> ScriptedModelServer.toolCall("call_s", "search", "{\"queries\": [\"capital of Freedonia\", \"Freedonia population\"]}");
+        case 1 -> {
+          java.util.regex.Matcher hit =
+              java.util.regex.Pattern.compile("corpus://[A-Za-z0-9_.-]+/[^\\s)\\]\"]+").matcher(ScriptedModelServer.lastContent(request));
+          yield hit.find()
+              ? ScriptedModelServer.toolCall("call_v", "visit", "{\"url\": \"" + hit.group() + "\"}")
+              : ScriptedModelServer.answer("no hit in: " + ScriptedModelServer.lastContent(request));
+        }
+        case 2 -> ScriptedModelServer.toolCall("call_p", "python", "{\"code\": \"print('density', round(1234000 / 617))\"}");
+        default -> ScriptedModelServer.answer("saw: " + ScriptedModelServer.lastContent(request));
+      };
+    }
     if (task.startsWith("loop")) {
       return ScriptedModelServer.toolCall("call_" + results, "get_weather", "{\"city\":\"Oslo\"}");
     }

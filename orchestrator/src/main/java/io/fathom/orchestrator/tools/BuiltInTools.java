@@ -10,6 +10,9 @@ import io.fathom.tools.code.JobWorkspaces;
 import io.fathom.tools.code.LocalCodeSandboxes;
 import io.fathom.tools.code.RemoteCodeSandboxes;
 import io.fathom.tools.net.OutboundPolicy;
+import io.fathom.tools.search.CorpusStore;
+import io.fathom.tools.search.SearchSettings;
+import io.fathom.tools.search.SearchTool;
 import io.fathom.tools.visit.VisitSettings;
 import io.fathom.tools.visit.VisitTool;
 import java.nio.file.Path;
@@ -24,8 +27,9 @@ import org.springframework.stereotype.Component;
 import reactor.core.scheduler.Schedulers;
 
 /**
- * The tools every tenant has, by name: {@code visit} (a web page or PDF as text, through the same
- * outbound policy as webhooks), and {@code python} and {@code bash} in the job's sandbox. With
+ * The tools every tenant has, by name: {@code search} (the tenant's corpora, or SearXNG / Brave when
+ * configured), {@code visit} (a web page or PDF as text through the same outbound policy as webhooks,
+ * or a {@code corpus://} document), and {@code python} and {@code bash} in the job's sandbox. With
  * {@code FATHOM_SANDBOX_URL} the sandboxes are on that sandbox server ({@code ./fathom sandbox}, key
  * {@code FATHOM_SANDBOX_API_KEY}) and this machine needs no sandbox set-up. Otherwise they run in
  * process when this machine can run sandboxes ({@link SandboxSetup}: bubblewrap, libseccomp, the
@@ -42,12 +46,15 @@ public class BuiltInTools implements DisposableBean {
   private final JobWorkspaces workspaces;
   private final SandboxConfig config;
   private final VisitTool visit;
+  private final SearchTool search;
   private final RemoteCodeSandboxes remote;
   private Sandboxes sandboxes;
 
-  public BuiltInTools(FathomProperties properties, OutboundPolicy outbound) {
-    this.visit = new VisitTool(outbound, VisitSettings.defaults(), null);
+  public BuiltInTools(FathomProperties properties, OutboundPolicy outbound, CorpusStore corpora, SearchSettings searchSettings) {
+    this.visit = new VisitTool(outbound, VisitSettings.defaults(), corpora);
     tools.put(visit.name(), visit);
+    this.search = new SearchTool(searchSettings, corpora);
+    tools.put(this.search.name(), this.search);
     FathomProperties.Tools settings = properties.tools();
     this.config = SandboxConfig.defaults(Path.of(settings.sandboxRoot()));
     boolean codeTools;
@@ -94,6 +101,7 @@ public class BuiltInTools implements DisposableBean {
   @Override
   public synchronized void destroy() {
     visit.close();
+    search.close();
     if (remote != null) {
       workspaces.close();
       remote.close();

@@ -8,6 +8,8 @@ import io.fathom.orchestrator.config.FathomProperties;
 import io.fathom.tools.ToolContext;
 import io.fathom.tools.ToolResult;
 import io.fathom.tools.net.OutboundPolicy;
+import io.fathom.tools.search.CorpusStore;
+import io.fathom.tools.search.SearchSettings;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -90,9 +92,12 @@ class BuiltInToolsTest {
     BuiltInTools builtIns =
         new BuiltInTools(
             properties("http://127.0.0.1:" + server.getAddress().getPort()),
-            new OutboundPolicy(List.of(), Schedulers.boundedElastic()));
+            new OutboundPolicy(List.of(), Schedulers.boundedElastic()),
+            new CorpusStore(dir.resolve("corpora")),
+            SearchSettings.corpus());
     try {
       assertThat(builtIns.get("visit")).isPresent();
+      assertThat(builtIns.get("search")).isPresent();
       var python = builtIns.get("python").orElseThrow();
       ToolResult result =
           python

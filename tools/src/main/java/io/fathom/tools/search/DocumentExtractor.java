@@ -47,6 +47,7 @@ final class DocumentExtractor {
           case TEXT -> text(name, bytes);
           case MARKDOWN -> markdown(name, bytes);
           case HTML -> html(name, bytes);
+          case JSON -> JsonText.extract(name, decode(bytes));
           case PDF -> pdf(name, bytes);
           case ZIP, TAR, TAR_GZ -> throw new SkippedDocument("an archive inside an archive is not read");
         };

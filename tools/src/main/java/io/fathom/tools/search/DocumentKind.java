@@ -6,7 +6,7 @@ import java.util.Optional;
 
 /**
  * The formats ingest reads, told by file name extension, else by the first bytes: documents (text,
- * Markdown, HTML, PDF) and archives of them (zip, tar, tar.gz). Magic numbers of an archive are
+ * Markdown, HTML, JSON, PDF) and archives of them (zip, tar, tar.gz). Magic numbers of an archive are
  * trusted only for names without an extension, so a {@code .docx} (a zip) is not read as an
  * archive; a file with an unknown extension whose start looks like text is read as text.
  */
@@ -14,6 +14,7 @@ enum DocumentKind {
   TEXT,
   MARKDOWN,
   HTML,
+  JSON,
   PDF,
   ZIP,
   TAR,
@@ -40,6 +41,7 @@ enum DocumentKind {
       case "txt", "text" -> Optional.of(TEXT);
       case "md", "markdown", "mdown", "mkd" -> Optional.of(MARKDOWN);
       case "html", "htm", "xhtml" -> Optional.of(HTML);
+      case "json" -> Optional.of(JSON);
       case "pdf" -> Optional.of(PDF);
       case "zip" -> Optional.of(ZIP);
       case "tar" -> Optional.of(TAR);

@@ -77,6 +77,28 @@ class CorpusStoreTest {
     assertThat(search("acme", "docs", "scriptword").hits()).isEmpty();
   }
 
+  @Test
+  void jsonBecomesHeadingsAndLinesWithItsNameAsTitle() {
+    store.create("acme", "facts").block(BLOCK);
+    IngestSummary summary = ingest("acme", "facts",
+        IngestSource.of("fr.json", utf8("{\"Introduction\": {\"Background\": {\"text\": \"France is a republic.\"}},"
+            + " \"Geography\": {\"Area\": {\"total\": {\"text\": \"643,801 sq km\"}}, \"coast\": [\"Atlantic\", 3]}}")),
+        IngestSource.of("named.json", utf8("{\"name\": \"Freedonia\", \"capital\": \"Fredville\"}")),
+        IngestSource.of("broken.json", utf8("{\"open\": ")));
+    assertThat(summary.added()).isEqualTo(2);
+    assertThat(summary.skipped()).isEqualTo(1);
+    assertThat(summary.problems()).anySatisfy(p -> assertThat(p).contains("broken.json").contains("malformed JSON"));
+    CorpusDocument france = store.open("acme", "corpus://facts/fr.json").block(BLOCK).orElseThrow();
+    assertThat(france.title()).isEqualTo("fr.json");
+    assertThat(france.text())
+        .contains("# Introduction\n\n## Background\nFrance is a republic.")
+        .contains("### total\n643,801 sq km")
+        .contains("Atlantic\n3")
+        .doesNotContain("{", "\"");
+    assertThat(title("facts", "named.json")).isEqualTo("Freedonia");
+    assertThat(ids(search("acme", "facts", "republic"))).containsExactly("corpus://facts/fr.json");
+  }
+
   private String title(String corpus, String id) {
     return store.document("acme", corpus, id).block(BLOCK).orElseThrow().title();
   }
