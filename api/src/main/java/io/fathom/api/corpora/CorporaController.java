@@ -46,7 +46,7 @@ import reactor.core.scheduler.Schedulers;
 public class CorporaController {
 
   /** The largest upload, compressed: 512 MiB. */
-  static final long MAX_UPLOAD_BYTES = 512L << 20;
+  static final long MAX_UPLOAD_BYTES = io.fathom.api.errors.BodySizeFilter.MAX_UPLOAD_BYTES;
 
   private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[A-Za-z0-9_.-]{1,64}");
 
@@ -95,6 +95,9 @@ public class CorporaController {
   @ApiResponse(responseCode = "400", description = "A bad name or file name", content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
   @ApiResponse(responseCode = "404", description = "No such corpus", content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
   @ApiResponse(responseCode = "413", description = "The upload is over 512 MiB", content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
+  @io.swagger.v3.oas.annotations.parameters.RequestBody(
+      description = "The file's bytes, any Content-Type (at most 512 MiB)", required = true,
+      content = @Content(mediaType = "application/octet-stream", schema = @Schema(type = "string", format = "binary")))
   @PostMapping("/{name}/documents")
   public Mono<IngestSummary> ingest(
       @PathVariable String name,
@@ -102,11 +105,12 @@ public class CorporaController {
           @RequestParam("filename") String fileName,
       @Parameter(description = "The document's id (default: the file name); for an archive, a prefix to its entries' paths")
           @RequestParam(value = "id", required = false) String id,
-      @RequestBody Flux<DataBuffer> body,
       ServerWebExchange exchange) {
     checkName(name);
     checkFileName(fileName);
     String tenant = Tenant.of(exchange);
+    // The raw body, whatever its Content-Type (curl's --data-binary says form-urlencoded): no codec reads it.
+    Flux<DataBuffer> body = exchange.getRequest().getBody();
     return Mono.usingWhen(
         Mono.fromCallable(() -> Files.createTempFile("fathom-upload-", ".bin")).subscribeOn(Schedulers.boundedElastic()),
         file -> spool(body, file).then(store.ingest(tenant, name, List.of(new IngestSource(fileName, id, () -> Files.newInputStream(file))))),

@@ -44,6 +44,16 @@ class CorporaTest extends ServiceTest {
     assertThat(summary.path("added").asLong()).isEqualTo(2);
     assertThat(summary.path("skipped").asLong()).isEqualTo(1);
 
+    // Uploads may be larger than other request bodies (2 MiB).
+    byte[] big = new byte[3 << 20];
+    java.util.Arrays.fill(big, (byte) 'a');
+    for (int i = 100; i < big.length; i += 101) {
+      big[i] = ' ';
+    }
+    Http.Response large = alice.postBytes("/v1/corpora/notes/documents?filename=big.txt", "text/plain", big);
+    assertThat(large.status()).as(large.body()).isEqualTo(200);
+    assertThat(large.json().path("added").asLong()).isEqualTo(1);
+
     JsonNode listed = alice.get("/v1/corpora").json().path("data");
     assertThat(listed.toString()).contains("\"notes\"");
     assertThat(bob.get("/v1/corpora").json().path("data").toString()).doesNotContain("notes");
