@@ -36,9 +36,10 @@ import org.slf4j.LoggerFactory;
  * <root>/overlay/repos/<hash>}: regular files, directories and symbolic links (links copied as
  * links, never followed; FIFOs, sockets and device nodes skipped), modes kept less set-uid, set-gid
  * and sticky bits, everything owned by the sandbox user. Every later sandbox over the same repository (same
- * real path) mounts that snapshot as its lower layer; the repository itself is only read, once.
- * Repositories are taken as immutable while the registry runs (a checkout per commit): a change to
- * the repository after its snapshot is not seen until the registry restarts.
+ * real path and the same directory, by device and inode) mounts that snapshot as its lower layer; the
+ * repository itself is only read, once.
+ * A repository changed in place after its snapshot is not seen until the registry restarts; one replaced
+ * by a new directory is (the old snapshot stays until then).
  *
  * <p><b>Leftovers.</b> Construction unmounts every mount left under {@code <root>/ws} or {@code
  * <root>/overlay} by an earlier run that died, then deletes the old layers and snapshots.
@@ -51,7 +52,7 @@ final class OverlayWorkspaces {
   private final Path repos;
   private final Path layers;
   private final Sandboxes owner;
-  private final Map<Path, Snapshot> snapshots = new ConcurrentHashMap<>();
+  private final Map<String, Snapshot> snapshots = new ConcurrentHashMap<>();
 
   /**
    * @param dir the directory of snapshots and layers ({@code <root>/overlay})
@@ -110,12 +111,21 @@ final class OverlayWorkspaces {
     if (real.startsWith(dir)) {
       throw new SandboxUnavailableException("repository " + repository + " is inside the sandbox root's overlay store");
     }
-    return snapshots.computeIfAbsent(real, r -> new Snapshot(r, repos.resolve(key(r)))).get();
+    // The directory's identity (device and inode) is part of the key: a repository replaced by renaming a new
+    // directory into its place (as the repository API does) gets a new snapshot; one changed in place does not.
+    String identity;
+    try {
+      Object fileKey = Files.readAttributes(real, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+      identity = real + "|" + fileKey;
+    } catch (IOException e) {
+      throw new SandboxUnavailableException("cannot open repository " + repository + ": " + e, e);
+    }
+    return snapshots.computeIfAbsent(identity, k -> new Snapshot(real, repos.resolve(key(k, real)))).get();
   }
 
-  private static String key(Path real) {
+  private static String key(String identity, Path real) {
     try {
-      byte[] h = MessageDigest.getInstance("SHA-256").digest(real.toString().getBytes(StandardCharsets.UTF_8));
+      byte[] h = MessageDigest.getInstance("SHA-256").digest(identity.getBytes(StandardCharsets.UTF_8));
       String name = real.getFileName() == null ? "root" : real.getFileName().toString().replaceAll("[^A-Za-z0-9_.-]", "_");
       return HexFormat.of().formatHex(h, 0, 8) + "-" + (name.length() > 40 ? name.substring(0, 40) : name);
     } catch (NoSuchAlgorithmException e) {

@@ -24,7 +24,7 @@ public class BodySizeFilter implements WebFilter {
   /** 512 MiB, for corpus uploads. */
   public static final long MAX_UPLOAD_BYTES = 512L << 20;
 
-  private static final java.util.regex.Pattern UPLOAD = java.util.regex.Pattern.compile("/v1/corpora/[^/]+/documents");
+  private static final java.util.regex.Pattern UPLOAD = java.util.regex.Pattern.compile("/v1/corpora/[^/]+/documents|/v1/repositories/[^/]+");
 
   private final Problems problems;
 

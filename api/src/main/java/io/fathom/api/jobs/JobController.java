@@ -12,6 +12,8 @@ import io.fathom.orchestrator.jobs.Job;
 import io.fathom.orchestrator.jobs.JobSpec;
 import io.fathom.orchestrator.jobs.JobStatus;
 import io.fathom.orchestrator.jobs.JobStore;
+import io.fathom.orchestrator.repos.RepositoryNotFoundException;
+import io.fathom.orchestrator.repos.RepositoryStore;
 import io.fathom.orchestrator.tools.ToolCatalog;
 import java.util.List;
 import java.util.UUID;
@@ -49,11 +51,13 @@ public class JobController {
   private final JsonMapper json;
   private final FathomProperties properties;
   private final Notifications notifications;
+  private final RepositoryStore repositories;
 
   public JobController(
       JobStore jobs, ToolCatalog tools, EventStream stream, EventLog events, JsonMapper json, FathomProperties properties,
-      Notifications notifications) {
+      Notifications notifications, RepositoryStore repositories) {
     this.notifications = notifications;
+    this.repositories = repositories;
     this.jobs = jobs;
     this.tools = tools;
     this.stream = stream;
@@ -74,8 +78,15 @@ public class JobController {
   public Mono<ResponseEntity<JobView>> submit(@RequestBody JobRequest request, ServerWebExchange exchange) {
     String tenant = Tenant.of(exchange);
     JobSpec spec = JobRequestValidator.validate(request);
-    return tools
-        .resolve(tenant, spec.tools())
+    Mono<Void> repository =
+        spec.repository() == null
+            ? Mono.empty()
+            : repositories
+                .find(tenant, spec.repository())
+                .onErrorMap(RepositoryNotFoundException.class, e -> ApiException.badRequest("repository", e.getMessage()))
+                .then();
+    return repository
+        .then(tools.resolve(tenant, spec.tools()))
         .flatMap(defs -> jobs.submit(tenant, spec, defs))
         .map(
             s ->

@@ -18,4 +18,5 @@ public record JobRequest(
     Integer maxContextTokens,
     Long maxGeneratedTokens,
     Integer maxToolResultTokens,
-    Boolean streamDeltas) {}
+    Boolean streamDeltas,
+    String repository) {}

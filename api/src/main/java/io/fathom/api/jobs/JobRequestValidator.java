@@ -102,7 +102,10 @@ public final class JobRequestValidator {
     JobSpec spec =
         new JobSpec(
             r.task(), r.system(), tools, maxRounds, r.deadlineSeconds(), s, r.metadata(), key, r.contextPolicy(),
-            r.maxContextTokens(), r.maxGeneratedTokens(), r.maxToolResultTokens(), r.streamDeltas());
+            r.maxContextTokens(), r.maxGeneratedTokens(), r.maxToolResultTokens(), r.streamDeltas(), r.repository());
+    if (r.repository() != null && !REPOSITORY.matcher(r.repository()).matches()) {
+      p.add(new FieldProblem("repository", "must be the name of one of your repositories (1 to 64 of [A-Za-z0-9_.-])"));
+    }
     if (r.contextPolicy() != null) {
       if (r.contextPolicy().length() > 64) {
         p.add(new FieldProblem("context_policy", "is longer than 64 characters"));
@@ -119,6 +122,8 @@ public final class JobRequestValidator {
     }
     return spec;
   }
+
+  private static final java.util.regex.Pattern REPOSITORY = java.util.regex.Pattern.compile("(?!\\.{1,2}$)[A-Za-z0-9_.-]{1,64}");
 
   private static int utf8(String s) {
     return s.getBytes(StandardCharsets.UTF_8).length;

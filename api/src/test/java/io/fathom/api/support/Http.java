@@ -60,6 +60,11 @@ public final class Http {
     return send(request(path).header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
   }
 
+  /** PUTs raw bytes (an upload). */
+  public Response putBytes(String path, String contentType, byte[] body) {
+    return send(request(path).header("Content-Type", contentType).PUT(HttpRequest.BodyPublishers.ofByteArray(body)).build());
+  }
+
   public Response delete(String path) {
     return send(request(path).DELETE().build());
   }

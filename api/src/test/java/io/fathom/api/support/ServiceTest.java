@@ -41,7 +41,7 @@ public abstract class ServiceTest {
 
   protected static final ScriptedModelServer MODEL;
   protected static final WebhookServer WEBHOOK;
-  private static final Path DATA;
+  protected static final Path DATA;
 
   static {
     try {
@@ -135,6 +135,17 @@ public abstract class ServiceTest {
               : ScriptedModelServer.answer("no hit in: " + ScriptedModelServer.lastContent(request));
         }
         case 2 -> ScriptedModelServer.toolCall("call_p", "python", "{\"code\": \"print('density', round(1234000 / 617))\"}");
+        default -> ScriptedModelServer.answer("saw: " + ScriptedModelServer.lastContent(request));
+      };
+    }
+    if (task.startsWith("swe-fix")) {
+      // A failing test, the file, the fix, the test again: on the job's copy-on-write checkout.
+      return switch (results) {
+        case 0 -> ScriptedModelServer.toolCall("call_t", "run_tests", "{}");
+        case 1 -> ScriptedModelServer.toolCall("call_v", "view", "{\"path\": \"calc.py\"}");
+        case 2 -> ScriptedModelServer.toolCall("call_e", "str_replace",
+            "{\"path\": \"calc.py\", \"old_str\": \"return a - b\", \"new_str\": \"return a + b\"}");
+        case 3 -> ScriptedModelServer.toolCall("call_t2", "run_tests", "{}");
         default -> ScriptedModelServer.answer("saw: " + ScriptedModelServer.lastContent(request));
       };
     }

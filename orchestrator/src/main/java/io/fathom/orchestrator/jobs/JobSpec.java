@@ -19,7 +19,8 @@ public record JobSpec(
     Integer maxContextTokens,
     Long maxGeneratedTokens,
     Integer maxToolResultTokens,
-    Boolean streamDeltas) {
+    Boolean streamDeltas,
+    String repository) {
 
   /** A model's whole context: Nanbeige4.1-3B's. */
   public static final int DEFAULT_CONTEXT_TOKENS = 262_144;

@@ -1,6 +1,7 @@
 package io.fathom.orchestrator.run;
 
 import io.fathom.orchestrator.config.FathomProperties;
+import io.fathom.orchestrator.repos.RepositoryNotFoundException;
 import io.fathom.orchestrator.context.StuckDetector;
 import io.fathom.orchestrator.events.EventData;
 import io.fathom.orchestrator.events.EventType;
@@ -131,6 +132,7 @@ final class JobRun {
       case CancelRequested c -> cancelled();
       case ModelUnavailableException m -> fail(new JobError(m.code(), m.getMessage()));
       case ContextFullException c -> fail(new JobError("context_exhausted", c.getMessage()));
+      case RepositoryNotFoundException r -> fail(new JobError("repository_not_found", r.getMessage()));
       case TimeoutException t ->
           fail(new JobError("deadline_exceeded", "the job ran past its deadline of " + job.spec().deadlineSeconds() + " s"));
       default -> {
@@ -156,8 +158,12 @@ final class JobRun {
         resumed
             ? ctx.events().ofTypes(id, List.of(EventType.MODEL_COMPLETED, EventType.TOOL_COMPLETED)).collectList()
             : Mono.just(List.of());
+    Mono<Void> workspace =
+        loaded.spec().repository() == null
+            ? Mono.empty()
+            : ctx.tools().assignRepository(id, loaded.tenant(), loaded.spec().repository());
     // Building the ledger and replaying it tokenizes the conversation: not on an event loop.
-    return Mono.zip(stored, ctx.tokenizers().tokenizer())
+    return workspace.then(Mono.zip(stored, ctx.tokenizers().tokenizer()))
         .publishOn(Schedulers.boundedElastic())
         .doOnNext(t -> {
           List<JobEvent> events = t.getT1();

@@ -10,6 +10,8 @@ import io.fathom.tools.code.JobWorkspaces;
 import io.fathom.tools.code.LocalCodeSandboxes;
 import io.fathom.tools.code.RemoteCodeSandboxes;
 import io.fathom.tools.net.OutboundPolicy;
+import io.fathom.tools.repo.RepoToolSettings;
+import io.fathom.tools.repo.RepoTools;
 import io.fathom.tools.search.CorpusStore;
 import io.fathom.tools.search.SearchSettings;
 import io.fathom.tools.search.SearchTool;
@@ -17,6 +19,7 @@ import io.fathom.tools.visit.VisitSettings;
 import io.fathom.tools.visit.VisitTool;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -29,7 +32,9 @@ import reactor.core.scheduler.Schedulers;
 /**
  * The tools every tenant has, by name: {@code search} (the tenant's corpora, or SearXNG / Brave when
  * configured), {@code visit} (a web page or PDF as text through the same outbound policy as webhooks,
- * or a {@code corpus://} document), and {@code python} and {@code bash} in the job's sandbox. With
+ * or a {@code corpus://} document), the repository tools ({@code view}, {@code create}, {@code
+ * str_replace}, {@code insert}, {@code search_repo}, {@code run_tests}; in-process sandboxes only) on
+ * the job's workspace, and {@code python} and {@code bash} in the job's sandbox. With
  * {@code FATHOM_SANDBOX_URL} the sandboxes are on that sandbox server ({@code ./fathom sandbox}, key
  * {@code FATHOM_SANDBOX_API_KEY}) and this machine needs no sandbox set-up. Otherwise they run in
  * process when this machine can run sandboxes ({@link SandboxSetup}: bubblewrap, libseccomp, the
@@ -41,6 +46,10 @@ import reactor.core.scheduler.Schedulers;
 public class BuiltInTools implements DisposableBean {
 
   private static final Logger log = LoggerFactory.getLogger(BuiltInTools.class);
+
+  /** {@code run_tests} runs Python's unittest discovery unless the call names a command (pytest is not installed here). */
+  static final RepoToolSettings REPO_TOOLS =
+      RepoToolSettings.defaults().withTestCommand(List.of("python3", "-m", "unittest", "-q"));
 
   private final Map<String, Tool> tools = new LinkedHashMap<>();
   private final JobWorkspaces workspaces;
@@ -78,6 +87,12 @@ public class BuiltInTools implements DisposableBean {
       tools.put("python", CodeTool.python(workspaces, Schedulers.boundedElastic(), settings.codeTimeout()));
       tools.put("bash", CodeTool.bash(workspaces, Schedulers.boundedElastic(), settings.codeTimeout()));
     }
+    if (codeTools && remote == null) {
+      // The repository tools use the sandbox's file API directly: in-process sandboxes only.
+      for (Tool tool : RepoTools.all(workspaces::sandbox, REPO_TOOLS)) {
+        tools.put(tool.name(), tool);
+      }
+    }
   }
 
   private synchronized Sandboxes sandboxes() {
@@ -89,6 +104,14 @@ public class BuiltInTools implements DisposableBean {
 
   public Optional<Tool> get(String name) {
     return Optional.ofNullable(tools.get(name));
+  }
+
+  /**
+   * The job starts from {@code repository}: its sandbox (python, bash and the repository tools share it) will be
+   * a copy-on-write view of that directory.
+   */
+  public void assignRepository(UUID job, Path repository) {
+    workspaces.assignRepository(job, repository);
   }
 
   /** The job ended on this replica: its workspace goes. */

@@ -2,6 +2,7 @@ package io.fathom.orchestrator.tools;
 
 import com.networknt.schema.SchemaRegistry;
 import io.fathom.orchestrator.functions.FunctionStore;
+import io.fathom.orchestrator.repos.RepositoryStore;
 import io.fathom.tools.functions.FunctionDefinition;
 import io.fathom.tools.functions.WebhookFunctionTool;
 import io.fathom.tools.functions.WebhookInvoker;
@@ -27,12 +28,15 @@ public class ToolCatalog {
   private final FunctionStore functions;
   private final WebhookInvoker invoker;
   private final BuiltInTools builtIns;
+  private final RepositoryStore repositories;
   private final SchemaRegistry schemas = ArgumentSchema.newRegistry();
 
-  public ToolCatalog(FunctionStore functions, WebhookInvoker invoker, BuiltInTools builtIns) {
+  public ToolCatalog(
+      FunctionStore functions, WebhookInvoker invoker, BuiltInTools builtIns, RepositoryStore repositories) {
     this.functions = functions;
     this.invoker = invoker;
     this.builtIns = builtIns;
+    this.repositories = repositories;
   }
 
   /** The definitions of {@code names}, in order; fails with {@link UnknownToolsException}. */
@@ -78,6 +82,14 @@ public class ToolCatalog {
       }
     }
     return out;
+  }
+
+  /**
+   * The job starts from its tenant's repository {@code name}: the job's sandbox will be a copy-on-write view of
+   * it. Fails with {@link io.fathom.orchestrator.repos.RepositoryNotFoundException} when there is none.
+   */
+  public Mono<Void> assignRepository(java.util.UUID job, String tenant, String name) {
+    return repositories.find(tenant, name).doOnNext(path -> builtIns.assignRepository(job, path)).then();
   }
 
   /** The job ended on this replica: what built-in tools keep for it (a sandbox) goes. */

@@ -1,5 +1,9 @@
 package io.fathom.tools.code;
 
+import io.fathom.sandbox.Sandbox;
+import java.nio.file.Path;
+import java.util.Optional;
+
 import io.fathom.sandbox.ExecRequest;
 import io.fathom.sandbox.ExecResult;
 import java.io.IOException;
@@ -20,6 +24,20 @@ public interface CodeSandboxes {
 
   /** A new sandbox with the default limits; its id. */
   String create();
+
+  /**
+   * A new sandbox whose workspace starts as the host directory {@code repository}, copy-on-write (its
+   * writes stay its own); its id. Only sandboxes in this JVM can: a sandbox server cannot see this host's
+   * directories.
+   */
+  default String create(Path repository) {
+    throw new CodeSandboxException("a job's repository workspace needs in-process sandboxes (FATHOM_SANDBOX_URL is set)");
+  }
+
+  /** The in-process sandbox {@code id}, for tools that use its file API directly; empty for remote ones. */
+  default Optional<Sandbox> local(String id) {
+    return Optional.empty();
+  }
 
   /** Runs one program in sandbox {@code id} and waits for it. */
   ExecResult exec(String id, ExecRequest request) throws InterruptedException;

@@ -2,9 +2,12 @@ package io.fathom.tools.code;
 
 import io.fathom.sandbox.ExecRequest;
 import io.fathom.sandbox.ExecResult;
+import io.fathom.sandbox.Sandbox;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -28,6 +31,7 @@ public final class JobWorkspaces implements AutoCloseable {
   private final CodeSandboxes sandboxes;
   private final Scheduler blocking;
   private final Map<UUID, String> byJob = new ConcurrentHashMap<>();
+  private final Map<UUID, Path> repositories = new ConcurrentHashMap<>();
 
   public JobWorkspaces(CodeSandboxes sandboxes, Scheduler blocking) {
     this.sandboxes = sandboxes;
@@ -65,11 +69,37 @@ public final class JobWorkspaces implements AutoCloseable {
   }
 
   private String forJob(UUID job) {
-    return byJob.computeIfAbsent(job, j -> sandboxes.create());
+    return byJob.computeIfAbsent(job, j -> {
+      Path repository = repositories.get(j);
+      return repository == null ? sandboxes.create() : sandboxes.create(repository);
+    });
+  }
+
+  /**
+   * The job works on {@code repository}: its sandbox, made at its first call, starts as a copy-on-write view of
+   * that directory (see {@link CodeSandboxes#create(Path)}).
+   */
+  public void assignRepository(UUID job, Path repository) {
+    repositories.put(job, repository);
+  }
+
+  /**
+   * The job's in-process sandbox (made now if it has none), for tools that use its file API directly. Only
+   * for in-process sandboxes ({@link CodeSandboxes#local}).
+   */
+  public Sandbox sandbox(UUID job) {
+    String id = forJob(job);
+    Optional<Sandbox> local = sandboxes.local(id);
+    if (local.isEmpty()) { // gone (expired while idle): a fresh one, once
+      byJob.remove(job, id);
+      local = sandboxes.local(forJob(job));
+    }
+    return local.orElseThrow(() -> new CodeSandboxException("the job's sandbox is gone"));
   }
 
   /** The job ended here: its sandbox and workspace go (on the blocking scheduler). */
   public void release(UUID job) {
+    repositories.remove(job);
     String id = byJob.remove(job);
     if (id != null) {
       Mono.fromRunnable(() -> sandboxes.destroy(id))
