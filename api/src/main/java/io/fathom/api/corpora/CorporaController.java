@@ -2,6 +2,7 @@ package io.fathom.api.corpora;
 
 import io.fathom.api.auth.Tenant;
 import io.fathom.api.errors.ApiException;
+import io.fathom.api.uploads.SpooledUpload;
 import io.fathom.tools.search.CorpusInfo;
 import io.fathom.tools.search.CorpusStore;
 import io.fathom.tools.search.IngestSource;
@@ -13,12 +14,8 @@ import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
-import org.springframework.core.io.buffer.DataBuffer;
-import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
@@ -31,9 +28,7 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.server.ServerWebExchange;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Schedulers;
 
 /**
  * A tenant's search corpora: embedded Lucene indexes the {@code search} tool ranks with BM25 and {@code visit}
@@ -109,28 +104,10 @@ public class CorporaController {
     checkName(name);
     checkFileName(fileName);
     String tenant = Tenant.of(exchange);
-    // The raw body, whatever its Content-Type (curl's --data-binary says form-urlencoded): no codec reads it.
-    Flux<DataBuffer> body = exchange.getRequest().getBody();
-    return Mono.usingWhen(
-        Mono.fromCallable(() -> Files.createTempFile("fathom-upload-", ".bin")).subscribeOn(Schedulers.boundedElastic()),
-        file -> spool(body, file).then(store.ingest(tenant, name, List.of(new IngestSource(fileName, id, () -> Files.newInputStream(file))))),
-        file -> Mono.fromCallable(() -> Files.deleteIfExists(file)).subscribeOn(Schedulers.boundedElastic()))
+    return SpooledUpload.with(
+            exchange, MAX_UPLOAD_BYTES,
+            file -> store.ingest(tenant, name, List.of(new IngestSource(fileName, id, () -> Files.newInputStream(file)))))
         .onErrorMap(SearchException.class, CorporaController::toApi);
-  }
-
-  /** Writes the body to {@code file}, failing with 413 past {@link #MAX_UPLOAD_BYTES}. */
-  private static Mono<Void> spool(Flux<DataBuffer> body, Path file) {
-    AtomicLong bytes = new AtomicLong();
-    Flux<DataBuffer> counted =
-        body.handle((buffer, sink) -> {
-          if (bytes.addAndGet(buffer.readableByteCount()) > MAX_UPLOAD_BYTES) {
-            DataBufferUtils.release(buffer);
-            sink.error(new ApiException(HttpStatus.CONTENT_TOO_LARGE, "the upload is over " + MAX_UPLOAD_BYTES + " bytes"));
-          } else {
-            sink.next(buffer);
-          }
-        });
-    return DataBufferUtils.write(counted, file);
   }
 
   private static void checkName(String name) {

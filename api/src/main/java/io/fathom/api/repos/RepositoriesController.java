@@ -2,6 +2,7 @@ package io.fathom.api.repos;
 
 import io.fathom.api.auth.Tenant;
 import io.fathom.api.errors.ApiException;
+import io.fathom.api.uploads.SpooledUpload;
 import io.fathom.api.errors.BodySizeFilter;
 import io.fathom.orchestrator.repos.RepositoryInfo;
 import io.fathom.orchestrator.repos.RepositoryNotFoundException;
@@ -10,13 +11,8 @@ import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
-import org.springframework.core.io.buffer.DataBuffer;
-import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
@@ -27,9 +23,7 @@ import org.springframework.web.bind.annotation.PutMapping;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.server.ServerWebExchange;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Schedulers;
 
 /**
  * A tenant's repositories: the source trees SWE-style jobs start from (a job naming one works in a copy-on-write
@@ -64,12 +58,7 @@ public class RepositoriesController {
   public Mono<ResponseEntity<RepositoryInfo>> put(@PathVariable String name, ServerWebExchange exchange) {
     checkName(name);
     String tenant = Tenant.of(exchange);
-    // The raw body, whatever its Content-Type (curl's --data-binary says form-urlencoded): no codec reads it.
-    Flux<DataBuffer> body = exchange.getRequest().getBody();
-    return Mono.usingWhen(
-        Mono.fromCallable(() -> Files.createTempFile("fathom-repository-", ".bin")).subscribeOn(Schedulers.boundedElastic()),
-        file -> spool(body, file).then(store.store(tenant, name, file)),
-        file -> Mono.fromCallable(() -> Files.deleteIfExists(file)).subscribeOn(Schedulers.boundedElastic()))
+    return SpooledUpload.with(exchange, MAX_UPLOAD_BYTES, file -> store.store(tenant, name, file))
         .onErrorMap(IllegalArgumentException.class, e -> ApiException.badRequest("archive", e.getMessage()))
         .map(stored -> ResponseEntity.status(stored.replaced() ? HttpStatus.OK : HttpStatus.CREATED)
             .header("Location", "/v1/repositories/" + name)
@@ -102,21 +91,6 @@ public class RepositoriesController {
     return store
         .delete(Tenant.of(exchange), name)
         .flatMap(found -> found ? Mono.just(ResponseEntity.noContent().<Void>build()) : Mono.error(ApiException.notFound("repository " + name)));
-  }
-
-  /** Writes the body to {@code file}, failing with 413 past {@link #MAX_UPLOAD_BYTES}. */
-  private static Mono<Void> spool(Flux<DataBuffer> body, Path file) {
-    AtomicLong bytes = new AtomicLong();
-    Flux<DataBuffer> counted =
-        body.handle((buffer, sink) -> {
-          if (bytes.addAndGet(buffer.readableByteCount()) > MAX_UPLOAD_BYTES) {
-            DataBufferUtils.release(buffer);
-            sink.error(new ApiException(HttpStatus.CONTENT_TOO_LARGE, "the upload is over " + MAX_UPLOAD_BYTES + " bytes"));
-          } else {
-            sink.next(buffer);
-          }
-        });
-    return DataBufferUtils.write(counted, file);
   }
 
   private static void checkName(String name) {
