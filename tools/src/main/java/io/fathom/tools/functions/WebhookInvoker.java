@@ -4,8 +4,12 @@ import io.fathom.tools.ToolContext;
 import io.fathom.tools.ToolOutputLimiter;
 import io.fathom.tools.Breakers;
 import io.fathom.tools.ToolResult;
+import io.fathom.tools.net.AddressGuard;
+import io.fathom.tools.net.GuardedResolverGroup;
+import io.fathom.tools.net.HostResolver;
 import io.fathom.tools.net.OutboundPolicy;
 import io.fathom.tools.net.QueuedConnections;
+import io.fathom.tools.net.UnresolvedHostException;
 import io.fathom.tools.net.RefusedAddressException;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -23,6 +27,7 @@ import org.springframework.http.MediaType;
 import org.springframework.web.reactive.function.client.WebClient;
 import org.springframework.web.reactive.function.client.WebClientRequestException;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -35,19 +40,30 @@ public final class WebhookInvoker {
 
   private final WebClient webClient;
   private final OutboundPolicy policy;
+  private final AddressGuard guard;
   private final WebhookSettings settings;
   private final CircuitBreakerRegistry breakers;
   private final RetryConfig retryConfig;
   private final ToolOutputLimiter limiter;
 
   public WebhookInvoker(WebClient.Builder builder, OutboundPolicy policy, WebhookSettings settings) {
+    this(builder, policy, settings, HostResolver.system());
+  }
+
+  /**
+   * With {@code resolver} for host names (tests). Hosts are resolved and checked before each attempt, and the
+   * connection is opened only to addresses the policy permits at connect time ({@link GuardedResolverGroup}), so
+   * DNS that changes its answer in between (rebinding) cannot reach a private address.
+   */
+  WebhookInvoker(WebClient.Builder builder, OutboundPolicy policy, WebhookSettings settings, HostResolver resolver) {
+    this.policy = policy;
+    this.guard = new AddressGuard(policy, resolver, Schedulers.boundedElastic());
     this.webClient =
         builder
             .clone()
-            .clientConnector(QueuedConnections.connector("fathom-webhooks", 512))
+            .clientConnector(QueuedConnections.connector("fathom-webhooks", 512, new GuardedResolverGroup(guard)))
             .codecs(c -> c.defaultCodecs().maxInMemorySize(settings.maxResponseBytes()))
             .build();
-    this.policy = policy;
     this.settings = settings;
     this.limiter = new ToolOutputLimiter(settings.maxResultChars());
     this.breakers =
@@ -67,8 +83,8 @@ public final class WebhookInvoker {
     Retry retry = Retry.of(tenant + "/" + function.name(), retryConfig);
     byte[] body = arguments.toString().getBytes(StandardCharsets.UTF_8);
     Mono<String> attempt =
-        policy
-            .check(function.url())
+        Mono.fromRunnable(() -> policy.checkSyntax(function.url()))
+            .then(guard.check(function.url()))
             .then(
                 webClient
                     .post()
@@ -108,6 +124,7 @@ public final class WebhookInvoker {
     String where = "webhook of function '" + function.name() + "'";
     return switch (e) {
       case RefusedAddressException r -> ToolResult.failure("webhook_refused", where + ": " + r.getMessage());
+      case UnresolvedHostException u -> ToolResult.failure("webhook_refused", where + ": " + u.getMessage());
       case CallNotPermittedException c ->
           ToolResult.failure("circuit_open", where + " failed repeatedly; calls are paused for a while");
       case TimeoutException t ->
@@ -124,15 +141,26 @@ public final class WebhookInvoker {
       case DataBufferLimitException d ->
           ToolResult.failure(
               "response_too_large", where + " answered more than " + settings.maxResponseBytes() + " bytes");
+      case WebClientRequestException w when cause(w, RefusedAddressException.class) != null ->
+          ToolResult.failure("webhook_refused", where + ": " + cause(w, RefusedAddressException.class).getMessage());
       case WebClientRequestException w ->
           ToolResult.failure("unreachable", where + " could not be reached: " + w.getMostSpecificCause().getMessage());
       default -> ToolResult.failure("webhook_failed", where + " failed: " + e);
     };
   }
 
+  private static <T extends Throwable> T cause(Throwable e, Class<T> type) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (type.isInstance(t)) {
+        return type.cast(t);
+      }
+    }
+    return null;
+  }
+
   private static boolean isTransient(Throwable e) {
     return e instanceof TimeoutException
-        || e instanceof WebClientRequestException
+        || (e instanceof WebClientRequestException w && cause(w, RefusedAddressException.class) == null)
         || (e instanceof WebhookStatusException s && s.retryable());
   }
 

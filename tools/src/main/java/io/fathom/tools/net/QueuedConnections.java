@@ -14,6 +14,19 @@ public final class QueuedConnections {
   private QueuedConnections() {}
 
   public static ReactorClientHttpConnector connector(String name, int maxConnections) {
+    return new ReactorClientHttpConnector(HttpClient.create(pool(name, maxConnections)));
+  }
+
+  /**
+   * The same, connecting only to addresses {@code resolver} gives (a {@link GuardedResolverGroup}: every
+   * address checked by the outbound policy at connect time, so DNS rebinding after the first check fails).
+   */
+  public static ReactorClientHttpConnector connector(
+      String name, int maxConnections, io.netty.resolver.AddressResolverGroup<?> resolver) {
+    return new ReactorClientHttpConnector(HttpClient.create(pool(name, maxConnections)).resolver(resolver));
+  }
+
+  private static ConnectionProvider pool(String name, int maxConnections) {
     ConnectionProvider connections =
         ConnectionProvider.builder(name)
             .maxConnections(maxConnections)
@@ -21,6 +34,6 @@ public final class QueuedConnections {
             .pendingAcquireTimeout(Duration.ofMinutes(10))
             .maxIdleTime(Duration.ofSeconds(20))
             .build();
-    return new ReactorClientHttpConnector(HttpClient.create(connections));
+    return connections;
   }
 }

@@ -1,5 +1,7 @@
 package io.fathom.tools.visit;
 
+import io.fathom.tools.net.AddressGuard;
+import io.fathom.tools.net.GuardedResolverGroup;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import java.io.ByteArrayOutputStream;

@@ -4,7 +4,10 @@ import io.fathom.tools.Tool;
 import io.fathom.tools.ToolContext;
 import io.fathom.tools.ToolResult;
 import io.fathom.tools.net.OutboundPolicy;
+import io.fathom.tools.net.AddressGuard;
+import io.fathom.tools.net.HostResolver;
 import io.fathom.tools.net.RefusedAddressException;
+import io.fathom.tools.net.UnresolvedHostException;
 import io.netty.handler.timeout.ReadTimeoutException;
 import java.io.IOException;
 import java.net.URI;
@@ -216,6 +219,10 @@ public final class VisitTool implements Tool, AutoCloseable {
     RefusedAddressException refused = cause(e, RefusedAddressException.class);
     if (refused != null) {
       return ToolResult.failure("refused_address", refused.getMessage());
+    }
+    UnresolvedHostException unresolved = cause(e, UnresolvedHostException.class);
+    if (unresolved != null) {
+      return ToolResult.failure("unknown_host", unresolved.getMessage());
     }
     VisitException visit = cause(e, VisitException.class);
     if (visit != null) {

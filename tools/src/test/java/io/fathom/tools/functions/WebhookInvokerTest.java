@@ -125,6 +125,28 @@ class WebhookInvokerTest {
   }
 
   @Test
+  void aHostThatRebindsToLoopbackAfterTheCheckIsRefusedAtConnectTime() {
+    // Loopback is NOT allow-listed here. The host first resolves to a public address (the check before the
+    // attempt passes), then to 127.0.0.1 when the connection resolves it: the connection must refuse it.
+    java.util.concurrent.atomic.AtomicInteger lookups = new java.util.concurrent.atomic.AtomicInteger();
+    io.fathom.tools.net.HostResolver rebinding = host -> List.of(
+        lookups.getAndIncrement() == 0
+            ? java.net.InetAddress.getByName("203.0.113.10")
+            : java.net.InetAddress.getByName("127.0.0.1"));
+    WebhookInvoker strict =
+        new WebhookInvoker(
+            WebClient.builder(), new OutboundPolicy(List.of(), Schedulers.boundedElastic()),
+            new WebhookSettings(Duration.ofMillis(300), 3, Duration.ofMillis(10), 1024, 300), rebinding);
+    URI rebound = URI.create("http://rebind.test:" + server.getAddress().getPort() + "/hooks/x");
+    ToolResult result =
+        strict.invoke(TENANT, function("rebinding", rebound), JSON.readTree("{}"), context(UUID.randomUUID(), "c")).block(BLOCK);
+    assertThat(failure(result).code()).isEqualTo("webhook_refused");
+    assertThat(failure(result).message()).contains("127.0.0.1");
+    assertThat(lookups.get()).as("checked, then resolved again at connect time; never retried").isEqualTo(2);
+    assertThat(calls).as("nothing reached the loopback server").isEmpty();
+  }
+
+  @Test
   void successReturnsTheBodyAndPostsTheArgumentsAsJson() {
     handler = call -> Answer.of(200, "{\"temperature\": 21}");
     UUID jobId = UUID.randomUUID();

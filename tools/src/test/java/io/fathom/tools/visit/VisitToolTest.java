@@ -1,5 +1,6 @@
 package io.fathom.tools.visit;
 
+import io.fathom.tools.net.HostResolver;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpExchange;

@@ -1,6 +1,5 @@
-package io.fathom.tools.visit;
+package io.fathom.tools.net;
 
-import io.fathom.tools.net.OutboundPolicy;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
@@ -15,20 +14,20 @@ import reactor.core.scheduler.Scheduler;
  * GuardedResolverGroup}), so that the addresses connected to are exactly ones that passed the
  * check, whatever DNS answers in between.
  */
-final class AddressGuard {
+public final class AddressGuard {
 
   private final OutboundPolicy policy;
   private final HostResolver resolver;
   private final Scheduler scheduler;
 
-  AddressGuard(OutboundPolicy policy, HostResolver resolver, Scheduler scheduler) {
+  public AddressGuard(OutboundPolicy policy, HostResolver resolver, Scheduler scheduler) {
     this.policy = policy;
     this.resolver = resolver;
     this.scheduler = scheduler;
   }
 
   /** Resolves the URL's host off the caller's thread and fails if any of its addresses is refused. */
-  Mono<Void> check(URI url) {
+  public Mono<Void> check(URI url) {
     return Mono.fromRunnable(() -> resolveChecked(url.getHost())).subscribeOn(scheduler).then();
   }
 
@@ -37,9 +36,9 @@ final class AddressGuard {
    * them permitted.
    *
    * @throws io.fathom.tools.net.RefusedAddressException naming the refused address
-   * @throws VisitException {@code unknown_host} when the host does not resolve
+   * @throws UnresolvedHostException when the host does not resolve
    */
-  List<InetAddress> resolveChecked(String host) {
+  public List<InetAddress> resolveChecked(String host) {
     String name = stripBrackets(host.toLowerCase(Locale.ROOT));
     List<InetAddress> addresses = resolve(name);
     if (!policy.allowsHostName(name)) {
@@ -49,7 +48,7 @@ final class AddressGuard {
   }
 
   /** Blocking: fails unless {@code address}, already resolved, is permitted. */
-  void checkAddress(InetAddress address) {
+  public void checkAddress(InetAddress address) {
     String literal = address.getHostAddress();
     if (!policy.allowsHostName(literal)) {
       policy.checkAddresses(literal, List.of(address));
@@ -66,15 +65,15 @@ final class AddressGuard {
     try {
       addresses = resolver.resolve(name);
     } catch (UnknownHostException e) {
-      throw new VisitException("unknown_host", "cannot resolve host '" + name + "'");
+      throw new UnresolvedHostException("cannot resolve host '" + name + "'");
     }
     if (addresses == null || addresses.isEmpty()) {
-      throw new VisitException("unknown_host", "cannot resolve host '" + name + "'");
+      throw new UnresolvedHostException("cannot resolve host '" + name + "'");
     }
     return List.copyOf(addresses);
   }
 
-  Scheduler scheduler() {
+  public Scheduler scheduler() {
     return scheduler;
   }
 

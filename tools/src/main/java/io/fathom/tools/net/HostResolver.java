@@ -1,4 +1,4 @@
-package io.fathom.tools.visit;
+package io.fathom.tools.net;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -6,7 +6,7 @@ import java.util.List;
 
 /** Resolves a host name to its addresses. Blocking: called on a scheduler for blocking work. */
 @FunctionalInterface
-interface HostResolver {
+public interface HostResolver {
 
   List<InetAddress> resolve(String host) throws UnknownHostException;
 

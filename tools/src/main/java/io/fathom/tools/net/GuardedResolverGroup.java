@@ -1,4 +1,4 @@
-package io.fathom.tools.visit;
+package io.fathom.tools.net;
 
 import io.netty.resolver.AbstractAddressResolver;
 import io.netty.resolver.AddressResolver;
@@ -14,11 +14,11 @@ import java.util.List;
  * AddressGuard} before a connection to it is opened. Host names are resolved on the guard's
  * scheduler, never on the event loop; the addresses returned are the ones that were checked.
  */
-final class GuardedResolverGroup extends AddressResolverGroup<InetSocketAddress> {
+public final class GuardedResolverGroup extends AddressResolverGroup<InetSocketAddress> {
 
   private final AddressGuard guard;
 
-  GuardedResolverGroup(AddressGuard guard) {
+  public GuardedResolverGroup(AddressGuard guard) {
     this.guard = guard;
   }
 
