@@ -45,6 +45,12 @@ final class Bf16MatMul {
    * GFMA/s at 32 tokens, 35 against 50 at 8).
    */
   private static final int WIDE_FROM = 16;
+  /**
+   * From this many columns on, a lone decode takes two rows at a time: their activations (40 KB and more) no
+   * longer stay in L1 between rows, so each activation vector is loaded once for both (measured on the
+   * 2,560 × 10,496 down projection: 21–24 against 18 GB/s; shorter rows are faster one at a time).
+   */
+  private static final int LONG_ROW = 8192;
   /** Rows per cache tile: 16 rows of 2560 bf16 weights are 80 KB, well inside a core's L2. */
   private static final int ROW_TILE = 16;
 
@@ -82,7 +88,11 @@ final class Bf16MatMul {
               }
             }
             for (; t < tokens; t++) {
-              for (int r = tile; r < tileEnd; r++) {
+              int r = tile;
+              for (; cols >= LONG_ROW && r + 2 <= tileEnd; r += 2) {
+                twoRowsTimesOne(w, r, cols, x, t, out, rows);
+              }
+              for (; r < tileEnd; r++) {
                 out[t * rows + r] = oneRowTimesOne(w, r, cols, x, t);
               }
             }
@@ -115,6 +125,29 @@ final class Bf16MatMul {
           .fma(FloatVector.fromArray(F32, x, xOff + c), acc);
     }
     return finish(acc.reduceLanes(VectorOperators.ADD), w, r, cols, c, x, t);
+  }
+
+  /** Rows {@code r, r+1} times token {@code t}: each row's arithmetic exactly as {@link #oneRowTimesOne}'s. */
+  private static void twoRowsTimesOne(MemorySegment w, int r, int cols, float[] x, int t, float[] out, int rows) {
+    long row0 = (long) r * cols;
+    long row1 = row0 + cols;
+    int xOff = t * cols;
+    FloatVector a0 = FloatVector.zero(F32);
+    FloatVector a1 = a0;
+    int c = 0;
+    for (; c + LANES <= cols; c += LANES) {
+      FloatVector v = FloatVector.fromArray(F32, x, xOff + c);
+      a0 = ((IntVector) ShortVector.fromMemorySegment(HALF, w, (row0 + c) * 2, LE).convertShape(S2I, I32, 0))
+          .lanewise(LSHL, 16)
+          .reinterpretAsFloats()
+          .fma(v, a0);
+      a1 = ((IntVector) ShortVector.fromMemorySegment(HALF, w, (row1 + c) * 2, LE).convertShape(S2I, I32, 0))
+          .lanewise(LSHL, 16)
+          .reinterpretAsFloats()
+          .fma(v, a1);
+    }
+    out[t * rows + r] = finish(a0.reduceLanes(VectorOperators.ADD), w, r, cols, c, x, t);
+    out[t * rows + r + 1] = finish(a1.reduceLanes(VectorOperators.ADD), w, r + 1, cols, c, x, t);
   }
 
   /**

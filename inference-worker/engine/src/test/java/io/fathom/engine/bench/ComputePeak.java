@@ -18,6 +18,9 @@ final class ComputePeak {
 
   /** The median of {@code passes}, in billions of lane multiply-adds a second over all threads. */
   static double measure(ParallelRunner parallel, int passes) {
+    for (int i = 0; i < 200; i++) {
+      spin(20_000, i); // compiled before it is timed
+    }
     long iterations = 20_000_000;
     double[] rates = new double[passes];
     float[] sinks = new float[parallel.threads()];
