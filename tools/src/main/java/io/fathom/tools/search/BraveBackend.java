@@ -4,7 +4,6 @@ import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import reactor.core.publisher.Mono;
@@ -60,20 +59,7 @@ public final class BraveBackend implements SearchBackend {
     if (!web.isObject() || results == null || !results.isArray()) {
       throw new SearchException("malformed_response", "Brave's answer has no web.results array");
     }
-    List<SearchHit> hits = new ArrayList<>();
-    for (JsonNode result : results) {
-      if (hits.size() == request.topK()) {
-        break;
-      }
-      String url = WebSearchClient.text(result, "url");
-      if (!result.isObject() || url.isEmpty()) {
-        continue;
-      }
-      String description = WebSearchClient.plain(WebSearchClient.text(result, "description"));
-      hits.add(new SearchHit(
-          url, WebSearchClient.plain(WebSearchClient.text(result, "title")), null,
-          description.isEmpty() ? List.of() : List.of(description)));
-    }
+    List<SearchHit> hits = WebSearchClient.hits(request, results, "description");
     return new SearchResults(request.query(), hits, -1);
   }
 

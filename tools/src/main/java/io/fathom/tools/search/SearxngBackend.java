@@ -4,7 +4,6 @@ import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import reactor.core.publisher.Mono;
@@ -47,20 +46,7 @@ public final class SearxngBackend implements SearchBackend {
     if (results == null || !results.isArray()) {
       throw new SearchException("malformed_response", "SearXNG's answer has no results array");
     }
-    List<SearchHit> hits = new ArrayList<>();
-    for (JsonNode result : results) {
-      if (hits.size() == request.topK()) {
-        break;
-      }
-      String url = WebSearchClient.text(result, "url");
-      if (!result.isObject() || url.isEmpty()) {
-        continue;
-      }
-      String content = WebSearchClient.plain(WebSearchClient.text(result, "content"));
-      hits.add(new SearchHit(
-          url, WebSearchClient.plain(WebSearchClient.text(result, "title")), null,
-          content.isEmpty() ? List.of() : List.of(content)));
-    }
+    List<SearchHit> hits = WebSearchClient.hits(request, results, "content");
     JsonNode total = json.get("number_of_results");
     long totalHits = total != null && total.isNumber() && total.asLong() > 0 ? total.asLong() : -1;
     return new SearchResults(request.query(), hits, totalHits);

@@ -6,6 +6,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
 import org.jsoup.Jsoup;
@@ -114,6 +116,26 @@ final class WebSearchClient implements AutoCloseable {
       }
     }
     return new SearchException("search_failed", service + " failed: " + e);
+  }
+
+  /**
+   * Up to {@code request.topK()} hits from a JSON array of web results, each an object with a {@code url},
+   * a {@code title} and a snippet under {@code snippetField}; entries without a URL are skipped.
+   */
+  static List<SearchHit> hits(SearchRequest request, JsonNode results, String snippetField) {
+    List<SearchHit> hits = new ArrayList<>();
+    for (JsonNode result : results) {
+      if (hits.size() == request.topK()) {
+        break;
+      }
+      String url = text(result, "url");
+      if (!result.isObject() || url.isEmpty()) {
+        continue;
+      }
+      String snippet = plain(text(result, snippetField));
+      hits.add(new SearchHit(url, plain(text(result, "title")), null, snippet.isEmpty() ? List.of() : List.of(snippet)));
+    }
+    return hits;
   }
 
   /** A string field of {@code node}, or empty. */
