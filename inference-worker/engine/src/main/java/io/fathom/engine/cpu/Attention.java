@@ -30,6 +30,8 @@ final class Attention {
   private final int kvHeads;
   private final int headDim;
   private final float scale;
+  /** Per thread of the runner: the attention scores of one item (query heads of a group × positions). */
+  private final ThreadLocal<float[]> scores = ThreadLocal.withInitial(() -> new float[0]);
 
   Attention(ModelConfig config) {
     this.heads = config.numAttentionHeads();
@@ -85,53 +87,82 @@ final class Attention {
     }
     int scoresLength = longest;
     parallel.forRange(
-        rows * heads,
-        (long) longest * headDim * 2,
+        rows * kvHeads,
+        (long) longest * headDim * 2 * group,
         (from, to) -> {
-          float[] scores = new float[scoresLength];
+          float[] scores = scratch(group * scoresLength);
+          float[] maxima = new float[group];
           for (int item = from; item < to; item++) {
-            int row = item / heads;
-            int h = item % heads;
-            int offset = (row * heads + h) * headDim;
-            attendOne(cache, tables[segmentOf[row]], layer, h / group, q, offset, positions[row] + 1, scores, out);
+            int row = item / kvHeads;
+            int kvHead = item % kvHeads;
+            attendGroup(cache, tables[segmentOf[row]], layer, kvHead, q, row, positions[row] + 1, scores, maxima, out);
           }
         });
   }
 
-  /** One query against the first {@code length} cached positions. */
-  private void attendOne(
-      KvCache cache, BlockTable table, int layer, int kvHead, float[] q, int qOff, int length, float[] scores,
-      float[] out) {
+  /** This thread's scores buffer, grown to {@code length} (a long context's scores are megabytes: not per call). */
+  private float[] scratch(int length) {
+    float[] buffer = scores.get();
+    if (buffer.length < length) {
+      buffer = new float[Math.max(length, buffer.length * 2)];
+      scores.set(buffer);
+    }
+    return buffer;
+  }
+
+  /**
+   * The query heads that share KV head {@code kvHead} (one row's), against the first {@code length} cached
+   * positions: each key and value is read from the cache once for the whole group (the cache is the memory
+   * traffic of a long context), while each head's arithmetic is exactly what it would be alone: its dot
+   * products, softmax and weighted sum over positions in order.
+   */
+  private void attendGroup(
+      KvCache cache, BlockTable table, int layer, int kvHead, float[] q, int row, int length, float[] scores,
+      float[] maxima, float[] out) {
     MemorySegment memory = cache.memory();
     int blockSize = table.blockSize();
+    int group = heads / kvHeads;
+    int firstOffset = (row * heads + kvHead * group) * headDim;
     boolean bf16 = cache.layout().dtype() == KvDtype.BF16;
     long slotBytes = (long) headDim * cache.layout().dtype().bytes();
-    float max = Float.NEGATIVE_INFINITY;
+    Arrays.fill(maxima, Float.NEGATIVE_INFINITY);
     for (int b = 0, p = 0; p < length; b++) {
       long keys = cache.keyOffset(layer, table.block(b), kvHead);
       for (int slot = 0; slot < blockSize && p < length; slot++, p++) {
         long key = keys + slot * slotBytes;
-        float s = (bf16 ? dotBf16(q, qOff, memory, key) : dot(q, qOff, memory, key)) * scale;
-        scores[p] = s;
-        max = Math.max(max, s);
+        for (int g = 0; g < group; g++) {
+          int qOff = firstOffset + g * headDim;
+          float s = (bf16 ? dotBf16(q, qOff, memory, key) : dot(q, qOff, memory, key)) * scale;
+          scores[g * length + p] = s;
+          maxima[g] = Math.max(maxima[g], s);
+        }
       }
     }
-    float sum = 0;
-    for (int p = 0; p < length; p++) {
-      float e = (float) Math.exp(scores[p] - max);
-      scores[p] = e;
-      sum += e;
+    for (int g = 0; g < group; g++) {
+      int base = g * length;
+      float sum = 0;
+      for (int p = 0; p < length; p++) {
+        float e = (float) Math.exp(scores[base + p] - maxima[g]);
+        scores[base + p] = e;
+        sum += e;
+      }
+      float norm = 1f / sum;
+      for (int p = 0; p < length; p++) {
+        scores[base + p] *= norm;
+      }
+      Arrays.fill(out, firstOffset + g * headDim, firstOffset + (g + 1) * headDim, 0f);
     }
-    float norm = 1f / sum;
-    Arrays.fill(out, qOff, qOff + headDim, 0f);
     for (int b = 0, p = 0; p < length; b++) {
       long values = cache.valueOffset(layer, table.block(b), kvHead);
       for (int slot = 0; slot < blockSize && p < length; slot++, p++) {
         long value = values + slot * slotBytes;
-        if (bf16) {
-          addScaledBf16(out, qOff, memory, value, scores[p] * norm);
-        } else {
-          addScaled(out, qOff, memory, value, scores[p] * norm);
+        for (int g = 0; g < group; g++) {
+          int qOff = firstOffset + g * headDim;
+          if (bf16) {
+            addScaledBf16(out, qOff, memory, value, scores[g * length + p]);
+          } else {
+            addScaled(out, qOff, memory, value, scores[g * length + p]);
+          }
         }
       }
     }

@@ -41,7 +41,7 @@ import java.util.stream.Stream;
  * <p>Options: {@code --rounds N} (default 300), {@code --new N} (mean new tokens a round, default 50),
  * {@code --output N} (tokens generated a round, default 20), {@code --other N} (other requests a round,
  * default 2), {@code --other-prompt N} (default 100), {@code --block-size N} (default 16), {@code --threads N}
- * (default 2).
+ * (default 2), {@code --shape tiny|gqa} (default tiny; {@code gqa}: {@link #GQA_MODEL}).
  *
  * <pre>
  * ./mvnw -B -o -q -pl inference-worker/engine test-compile &amp;&amp; "$JAVA_HOME/bin/java" \
@@ -56,6 +56,13 @@ public final class AgentSessionBenchmark {
   /** The tiny test shape with a 32k context, so that 300 rounds fit. */
   public static final ModelConfig MODEL =
       new ModelConfig(64, 160, 2, 4, 2, 16, 512, 1e-5, 10_000.0, 32_768, false, "bfloat16");
+
+  /**
+   * Nanbeige4.1-3B's attention (20 query heads sharing 4 KV heads of 128 dimensions, hidden 2,560) in 2 layers
+   * with a small MLP and vocabulary: at long contexts its time goes to attention, as the real model's does.
+   */
+  public static final ModelConfig GQA_MODEL =
+      new ModelConfig(2560, 512, 2, 20, 4, 128, 512, 1e-5, 70_000_000.0, 65_536, false, "bfloat16");
 
   /** What to run. */
   public record Options(int rounds, int newTokens, int outputTokens, int otherRequests, int otherPrompt, int blockSize) {
@@ -138,13 +145,14 @@ public final class AgentSessionBenchmark {
             Integer.parseInt(flags.getOrDefault("other-prompt", "100")),
             Integer.parseInt(flags.getOrDefault("block-size", "16")));
     int threads = Integer.parseInt(flags.getOrDefault("threads", "2"));
+    ModelConfig model = flags.getOrDefault("shape", "tiny").equals("gqa") ? GQA_MODEL : MODEL;
     Path directory = Files.createTempDirectory("agent-session-benchmark");
     try {
-      DummyCheckpoint.write(directory, MODEL, DummyCheckpoint.Options.bf16(1));
+      DummyCheckpoint.write(directory, model, DummyCheckpoint.Options.bf16(1));
       try (Checkpoint checkpoint = Checkpoint.open(directory);
           ParallelRunner parallel = new ParallelRunner(threads);
-          KvCache cache = new KvCache(KvLayout.of(MODEL, options.blockSize()), options.cacheBlocks())) {
-        CpuForwardPass pass = new CpuForwardPass(MODEL, checkpoint.weights(), cache, parallel);
+          KvCache cache = new KvCache(KvLayout.of(model, options.blockSize()), options.cacheBlocks())) {
+        CpuForwardPass pass = new CpuForwardPass(model, checkpoint.weights(), cache, parallel);
         Engine engine = new Engine(pass, cache, EngineConfig.defaults(), InstantSource.system());
         System.out.printf(
             Locale.ROOT, "%s; cache %d blocks of %d tokens; %d threads%n",
@@ -152,7 +160,7 @@ public final class AgentSessionBenchmark {
         System.out.println(" round  prompt  appended  cached  prefilled  ttft_ms");
         int every = Math.max(1, options.rounds() / 20);
         Result result =
-            run(engine, MODEL.vocabSize(), options, 1, round -> {});
+            run(engine, model.vocabSize(), options, 1, round -> {});
         for (int r = 0; r < result.rounds().size(); r++) {
           Round round = result.rounds().get(r);
           if (r < 3 || (r + 1) % every == 0) {
