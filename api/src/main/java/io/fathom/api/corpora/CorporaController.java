@@ -4,6 +4,7 @@ import io.fathom.api.auth.Tenant;
 import io.fathom.api.errors.ApiException;
 import io.fathom.api.uploads.SpooledUpload;
 import io.fathom.tools.search.CorpusInfo;
+import io.fathom.tools.search.CorpusNames;
 import io.fathom.tools.search.CorpusStore;
 import io.fathom.tools.search.IngestSource;
 import io.fathom.tools.search.IngestSummary;
@@ -42,8 +43,6 @@ public class CorporaController {
 
   /** The largest upload, compressed: 512 MiB. */
   static final long MAX_UPLOAD_BYTES = io.fathom.api.errors.BodySizeFilter.MAX_UPLOAD_BYTES;
-
-  private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[A-Za-z0-9_.-]{1,64}");
 
   private final CorpusStore store;
 
@@ -111,8 +110,8 @@ public class CorporaController {
   }
 
   private static void checkName(String name) {
-    if (name == null || !NAME.matcher(name).matches()) {
-      throw ApiException.badRequest("name", "a corpus name is 1 to 64 of [A-Za-z0-9_.-], got " + (name == null ? "none" : "'" + name + "'"));
+    if (!CorpusNames.valid(name)) {
+      throw ApiException.badRequest("name", "a corpus name is 1 to 64 of [A-Za-z0-9_.-], not only dots, got " + (name == null ? "none" : "'" + name + "'"));
     }
   }
 

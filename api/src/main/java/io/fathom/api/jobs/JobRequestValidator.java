@@ -4,6 +4,7 @@ import io.fathom.api.errors.ApiException;
 import io.fathom.api.errors.FieldProblem;
 import io.fathom.orchestrator.context.ContextPolicy;
 import io.fathom.orchestrator.jobs.JobSpec;
+import io.fathom.orchestrator.repos.RepositoryStore;
 import io.fathom.orchestrator.jobs.Sampling;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -103,8 +104,8 @@ public final class JobRequestValidator {
         new JobSpec(
             r.task(), r.system(), tools, maxRounds, r.deadlineSeconds(), s, r.metadata(), key, r.contextPolicy(),
             r.maxContextTokens(), r.maxGeneratedTokens(), r.maxToolResultTokens(), r.streamDeltas(), r.repository());
-    if (r.repository() != null && !REPOSITORY.matcher(r.repository()).matches()) {
-      p.add(new FieldProblem("repository", "must be the name of one of your repositories (1 to 64 of [A-Za-z0-9_.-])"));
+    if (r.repository() != null && !RepositoryStore.valid(r.repository())) {
+      p.add(new FieldProblem("repository", "must be the name of one of your repositories (1 to 64 of [A-Za-z0-9_.-], not only dots)"));
     }
     if (r.contextPolicy() != null) {
       if (r.contextPolicy().length() > 64) {
@@ -122,8 +123,6 @@ public final class JobRequestValidator {
     }
     return spec;
   }
-
-  private static final java.util.regex.Pattern REPOSITORY = java.util.regex.Pattern.compile("(?!\\.{1,2}$)[A-Za-z0-9_.-]{1,64}");
 
   private static int utf8(String s) {
     return s.getBytes(StandardCharsets.UTF_8).length;

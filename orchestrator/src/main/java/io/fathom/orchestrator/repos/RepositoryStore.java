@@ -1,5 +1,6 @@
 package io.fathom.orchestrator.repos;
 
+import io.fathom.tools.files.FileTrees;
 import io.fathom.orchestrator.config.FathomProperties;
 import io.fathom.orchestrator.config.RepositoryProperties;
 import java.io.BufferedInputStream;
@@ -303,25 +304,7 @@ public class RepositoryStore {
   /** Deletes a tree without following its links; a failure is logged, not thrown. */
   private static void deleteQuietly(Path path) {
     try {
-      if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
-        return;
-      }
-      Files.walkFileTree(path, new SimpleFileVisitor<>() {
-        @Override
-        public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) throws IOException {
-          Files.deleteIfExists(file);
-          return FileVisitResult.CONTINUE;
-        }
-
-        @Override
-        public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-          if (e != null) {
-            throw e;
-          }
-          Files.deleteIfExists(dir);
-          return FileVisitResult.CONTINUE;
-        }
-      });
+      FileTrees.deleteTree(path);
     } catch (IOException e) {
       log.warn("could not delete {}: {}", path, e.toString());
     }
@@ -329,36 +312,6 @@ public class RepositoryStore {
 
   private static <T> Mono<T> blocking(java.util.concurrent.Callable<T> work) {
     return Mono.fromCallable(work).subscribeOn(Schedulers.boundedElastic());
-  }
-
-  /**
-   * The entry count a zip's end-of-central-directory record declares (its Zip64 record's when there is one), or
-   * -1 without such a record, read before the central directory is parsed into memory.
-   */
-  static long declaredZipEntries(Path file) throws IOException {
-    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-      long size = channel.size();
-      int tail = (int) Math.min(size, 22 + 65_535);
-      ByteBuffer buffer = ByteBuffer.allocate(tail).order(ByteOrder.LITTLE_ENDIAN);
-      channel.read(buffer, size - tail);
-      for (int at = tail - 22; at >= 0; at--) {
-        if (buffer.getInt(at) != 0x06054b50) {
-          continue;
-        }
-        long entries = buffer.getShort(at + 10) & 0xffff;
-        if (entries != 0xffff || at < 20 || buffer.getInt(at - 20) != 0x07064b50) {
-          return entries;
-        }
-        long zip64 = buffer.getLong(at - 20 + 8);
-        if (zip64 < 0 || zip64 + 56 > size) {
-          return Long.MAX_VALUE;
-        }
-        ByteBuffer record = ByteBuffer.allocate(56).order(ByteOrder.LITTLE_ENDIAN);
-        channel.read(record, zip64);
-        return record.getInt(0) == 0x06064b50 ? record.getLong(32) : Long.MAX_VALUE;
-      }
-      return -1;
-    }
   }
 
   /** One archive extracted into {@code tree}, counted against the limits as it streams. Blocking. */
@@ -475,7 +428,7 @@ public class RepositoryStore {
     }
 
     private void zip(Path archive) throws IOException {
-      long declared = declaredZipEntries(archive);
+      long declared = FileTrees.declaredZipEntries(archive);
       if (declared > limits.maxEntries()) {
         throw refused("the zip declares " + declared + " entries, more than " + limits.maxEntries());
       }

@@ -1,5 +1,6 @@
 package io.fathom.tools.search;
 
+import io.fathom.tools.files.FileTrees;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -105,7 +106,7 @@ final class ArchiveReader {
     Path spool = Files.createTempFile("fathom-ingest-", ".zip");
     try {
       long size = spool(in, spool);
-      long declared = declaredEntries(spool);
+      long declared = FileTrees.declaredZipEntries(spool);
       if (declared > settings.maxArchiveEntries()) {
         throw new SkippedDocument(
             "declares " + declared + " entries, more than " + settings.maxArchiveEntries() + "; not read");
@@ -215,36 +216,6 @@ final class ArchiveReader {
       }
     }
     return total;
-  }
-
-  /**
-   * The entry count the zip's end-of-central-directory record declares (its Zip64 record's when
-   * there is one), or -1 when there is no such record (the zip is then refused when it is parsed).
-   */
-  static long declaredEntries(Path file) throws IOException {
-    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-      long size = channel.size();
-      int tail = (int) Math.min(size, 22 + 65_535);
-      ByteBuffer buffer = ByteBuffer.allocate(tail).order(ByteOrder.LITTLE_ENDIAN);
-      channel.read(buffer, size - tail);
-      for (int at = tail - 22; at >= 0; at--) {
-        if (buffer.getInt(at) != 0x06054b50) {
-          continue;
-        }
-        long entries = buffer.getShort(at + 10) & 0xffff;
-        if (entries != 0xffff || at < 20 || buffer.getInt(at - 20) != 0x07064b50) {
-          return entries;
-        }
-        long zip64 = buffer.getLong(at - 20 + 8);
-        if (zip64 < 0 || zip64 + 56 > size) {
-          return Long.MAX_VALUE;
-        }
-        ByteBuffer record = ByteBuffer.allocate(56).order(ByteOrder.LITTLE_ENDIAN);
-        channel.read(record, zip64);
-        return record.getInt(0) == 0x06064b50 ? record.getLong(32) : Long.MAX_VALUE;
-      }
-      return -1;
-    }
   }
 
   /** Watches how far an archive expands: in all, against its compressed size, and per entry. */

@@ -10,14 +10,14 @@ import java.util.regex.Pattern;
  * [A-Za-z0-9_.-]{1,64}} and not made of dots only, so it is always one path segment that stays
  * under the store's root; the resolved path is checked to be under the root all the same.
  */
-final class CorpusNames {
+public final class CorpusNames {
 
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
 
   private CorpusNames() {}
 
   /** Whether {@code name} is a valid tenant or corpus name. */
-  static boolean valid(String name) {
+  public static boolean valid(String name) {
     return name != null && NAME.matcher(name).matches() && !name.chars().allMatch(c -> c == '.');
   }
 

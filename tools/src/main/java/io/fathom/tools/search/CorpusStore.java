@@ -1,5 +1,6 @@
 package io.fathom.tools.search;
 
+import io.fathom.tools.files.FileTrees;
 import io.fathom.tools.visit.CorpusDocument;
 import io.fathom.tools.visit.CorpusDocuments;
 import java.io.IOException;
@@ -151,7 +152,7 @@ public final class CorpusStore implements CorpusDocuments, AutoCloseable {
         if (index == null && !indexExists(directory)) {
           return false;
         }
-        deleteTree(directory);
+        FileTrees.deleteTree(directory);
         return true;
       } finally {
         structure.unlock();
@@ -399,28 +400,6 @@ public final class CorpusStore implements CorpusDocuments, AutoCloseable {
     try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, "segments_*")) {
       return files.iterator().hasNext();
     }
-  }
-
-  private static void deleteTree(Path directory) throws IOException {
-    if (!Files.exists(directory, LinkOption.NOFOLLOW_LINKS)) {
-      return;
-    }
-    Files.walkFileTree(directory, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) throws IOException {
-        Files.delete(file);
-        return FileVisitResult.CONTINUE;
-      }
-
-      @Override
-      public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-        if (e != null) {
-          throw e;
-        }
-        Files.delete(dir);
-        return FileVisitResult.CONTINUE;
-      }
-    });
   }
 
   private void ensureOpen() {

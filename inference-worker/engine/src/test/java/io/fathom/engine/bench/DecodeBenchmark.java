@@ -185,14 +185,17 @@ public final class DecodeBenchmark {
 
   /** Multiply-adds of the decoder layers' linear weights for one token (the output head is once a sequence). */
   private static long macsPerToken(Checkpoint checkpoint) {
-    long macs = 0;
+    return layerLinears(checkpoint).stream().mapToLong(Tensor::elementCount).sum();
+  }
+
+  /** Every decoder layer's seven linear weights. */
+  private static List<Tensor> layerLinears(Checkpoint checkpoint) {
+    List<Tensor> linear = new ArrayList<>();
     for (LayerWeights layer : checkpoint.weights().layers()) {
-      for (Tensor t : List.of(layer.qProj(), layer.kProj(), layer.vProj(), layer.oProj(), layer.gateProj(),
-          layer.upProj(), layer.downProj())) {
-        macs += t.elementCount();
-      }
+      linear.addAll(List.of(layer.qProj(), layer.kProj(), layer.vProj(), layer.oProj(), layer.gateProj(),
+          layer.upProj(), layer.downProj()));
     }
-    return macs;
+    return linear;
   }
 
   /**
@@ -201,13 +204,11 @@ public final class DecodeBenchmark {
    * table only a row per token, which is left out.
    */
   private static long bytesReadPerStep(Checkpoint checkpoint, WeightFormat format) {
-    List<Tensor> linear = new ArrayList<>();
     long norms = checkpoint.weights().finalNorm().data().byteSize();
     for (LayerWeights layer : checkpoint.weights().layers()) {
-      linear.addAll(List.of(layer.qProj(), layer.kProj(), layer.vProj(), layer.oProj(), layer.gateProj(),
-          layer.upProj(), layer.downProj()));
       norms += layer.inputNorm().data().byteSize() + layer.postAttentionNorm().data().byteSize();
     }
+    List<Tensor> linear = layerLinears(checkpoint);
     linear.add(checkpoint.weights().lmHead());
     long bytes = norms;
     for (Tensor t : linear) {
@@ -215,6 +216,7 @@ public final class DecodeBenchmark {
     }
     return bytes;
   }
+
 
   private static Map<String, String> parse(String[] args) {
     Map<String, String> options = new HashMap<>();
