@@ -19,7 +19,7 @@ class MatMulTest {
 
   @ParameterizedTest(name = "{0} [{1} x {2}] x {3} tokens")
   @CsvSource({
-    "BF16, 37, 64, 1", "BF16, 37, 100, 9", "BF16, 3, 7, 5", "BF16, 40, 33, 4", "BF16, 17, 48, 1", "BF16, 7, 8200, 1",
+    "BF16, 37, 64, 1", "BF16, 37, 100, 9", "BF16, 3, 7, 5", "BF16, 40, 33, 4", "BF16, 17, 48, 1", "BF16, 40, 8200, 1",
     "F16, 37, 64, 1", "F16, 37, 100, 9", "F16, 5, 15, 6",
     "F32, 37, 64, 1", "F32, 37, 100, 9", "F32, 5, 15, 6",
   })
@@ -51,7 +51,7 @@ class MatMulTest {
   }
 
   @ParameterizedTest(name = "{0} [{1} x {2}] x {3} tokens")
-  @CsvSource({"BF16, 37, 100, 9", "BF16, 21, 64, 8", "BF16, 6, 32, 5", "BF16, 7, 8200, 5", "F16, 13, 100, 6", "F32, 9, 40, 7"})
+  @CsvSource({"BF16, 37, 100, 9", "BF16, 21, 64, 8", "BF16, 6, 32, 5", "BF16, 40, 8200, 5", "F16, 13, 100, 6", "F32, 9, 40, 7"})
   void eachTokensResultIsTheSameAloneAsInABatch(DType dtype, int rows, int cols, int tokens) {
     SplittableRandom random = new SplittableRandom(rows * 7L + cols + tokens);
     try (Arena arena = Arena.ofShared();
