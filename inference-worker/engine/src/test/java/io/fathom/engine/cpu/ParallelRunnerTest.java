@@ -3,6 +3,14 @@ package io.fathom.engine.cpu;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.junit.jupiter.api.Test;
 
@@ -38,6 +46,86 @@ class ParallelRunnerTest {
       AtomicIntegerArray after = new AtomicIntegerArray(1);
       parallel.forRange(1, 1, (from, to) -> after.incrementAndGet(0));
       assertThat(after.get(0)).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aWorkerThatHasParkedIsWokenForTheNextRange() throws Exception {
+    try (ParallelRunner parallel = new ParallelRunner(2, 0)) {
+      for (int round = 0; round < 3; round++) {
+        // Idle for far longer than a worker spins, so it has parked.
+        Thread.sleep(TimeUnit.NANOSECONDS.toMillis(ParallelRunner.SPIN_NANOS) * 10 + 20);
+        // Two chunks that each wait for the other to start: only two threads at once get through.
+        CountDownLatch bothStarted = new CountDownLatch(2);
+        AtomicInteger met = new AtomicInteger();
+        parallel.forRange(2, 1, (from, to) -> {
+          bothStarted.countDown();
+          try {
+            if (bothStarted.await(10, TimeUnit.SECONDS)) {
+              met.incrementAndGet();
+            }
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        });
+        assertThat(met.get()).as("round %d: both chunks ran at the same time", round).isEqualTo(2);
+      }
+    }
+  }
+
+  @Test
+  void aRangeStartedInsideARangeRunsOnItsCaller() {
+    try (ParallelRunner parallel = new ParallelRunner(2, 0)) {
+      AtomicIntegerArray seen = new AtomicIntegerArray(8 * 50);
+      parallel.forRange(8, 1, (from, to) -> {
+        for (int i = from; i < to; i++) {
+          int outer = i;
+          Thread caller = Thread.currentThread();
+          parallel.forRange(50, 1, (innerFrom, innerTo) -> {
+            assertThat(Thread.currentThread()).isSameAs(caller);
+            for (int j = innerFrom; j < innerTo; j++) {
+              seen.incrementAndGet(outer * 50 + j);
+            }
+          });
+        }
+      });
+      for (int i = 0; i < seen.length(); i++) {
+        assertThat(seen.get(i)).as("index %d", i).isEqualTo(1);
+      }
+    }
+  }
+
+  @Test
+  void callersOnSeveralThreadsEachGetTheirWholeRange() throws Exception {
+    ExecutorService callers = Executors.newFixedThreadPool(3);
+    try (ParallelRunner parallel = new ParallelRunner(2, 0)) {
+      List<Future<long[]>> sums = new ArrayList<>();
+      for (int c = 0; c < 3; c++) {
+        int caller = c;
+        sums.add(callers.submit(() -> {
+          long[] total = new long[200];
+          for (int round = 0; round < 200; round++) {
+            AtomicInteger sum = new AtomicInteger();
+            parallel.forRange(1000, 1, (from, to) -> {
+              int local = 0;
+              for (int i = from; i < to; i++) {
+                local += i + caller;
+              }
+              sum.addAndGet(local);
+            });
+            total[round] = sum.get();
+          }
+          return total;
+        }));
+      }
+      for (int c = 0; c < 3; c++) {
+        long expected = 999L * 1000 / 2 + 1000L * c;
+        for (long total : sums.get(c).get(60, TimeUnit.SECONDS)) {
+          assertThat(total).as("caller %d", c).isEqualTo(expected);
+        }
+      }
+    } finally {
+      callers.shutdownNow();
     }
   }
 }
