@@ -56,7 +56,8 @@ public final class RemoteCodeSandboxes implements CodeSandboxes, AutoCloseable {
       throw new IllegalArgumentException("the sandbox server URL must be http(s)://host[:port], got '" + baseUrl + "'");
     }
     this.apiKey = apiKey == null || apiKey.isBlank() ? null : apiKey.strip();
-    this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    // The sandbox server speaks HTTP/1.1: no h2c upgrade offer on each new connection.
+    this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
   }
 
   /** The server's base URL. */
