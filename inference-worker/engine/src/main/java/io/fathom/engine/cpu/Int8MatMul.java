@@ -31,7 +31,7 @@ public final class Int8MatMul {
   private static final VectorSpecies<Byte> I8 =
       VECTORIZED ? VectorSpecies.of(byte.class, VectorShape.forBitSize(F32.vectorBitSize() / 4)) : null;
   private static final boolean TWO_VECTORS_A_BLOCK = VECTORIZED && BLOCK == 2 * LANES;
-  private static final ValueLayout.OfFloat SCALE = ValueLayout.JAVA_FLOAT;
+  private static final ValueLayout.OfShort SCALE = Int8Matrix.SCALE;
   private static final int TOKEN_GROUP = 4;
   /**
    * From this many columns on, a lone decode takes four rows at a time: a token's activations (32 KB and more)
@@ -139,7 +139,7 @@ public final class Int8MatMul {
                     ByteVector.fromMemorySegment(I8, quants, row + c + LANES, ByteOrder.nativeOrder())
                         .convertShape(VectorOperators.B2F, F32, 0))
                 .fma(FloatVector.fromArray(F32, x, xOff + c + LANES), blockSum);
-        acc = blockSum.fma(FloatVector.broadcast(F32, scales.getAtIndex(SCALE, scaleRow + b)), acc);
+        acc = blockSum.fma(FloatVector.broadcast(F32, Float.float16ToFloat(scales.getAtIndex(SCALE, scaleRow + b))), acc);
       }
     } else {
       for (int b = 0; b < blocks; b++) {
@@ -148,7 +148,7 @@ public final class Int8MatMul {
         for (int j = LANES; j < BLOCK; j += LANES) {
           blockSum = widen(quants, row + c + j).fma(FloatVector.fromArray(F32, x, xOff + c + j), blockSum);
         }
-        acc = blockSum.fma(FloatVector.broadcast(F32, scales.getAtIndex(SCALE, scaleRow + b)), acc);
+        acc = blockSum.fma(FloatVector.broadcast(F32, Float.float16ToFloat(scales.getAtIndex(SCALE, scaleRow + b))), acc);
       }
     }
     return finish(w, r, x, t, acc.reduceLanes(VectorOperators.ADD));
@@ -217,10 +217,10 @@ public final class Int8MatMul {
                   ByteVector.fromMemorySegment(I8, quants, row3 + c + LANES, ByteOrder.nativeOrder())
                       .convertShape(VectorOperators.B2F, F32, 0))
               .fma(v1, s3);
-      a0 = s0.fma(FloatVector.broadcast(F32, scales.getAtIndex(SCALE, scales0 + b)), a0);
-      a1 = s1.fma(FloatVector.broadcast(F32, scales.getAtIndex(SCALE, scales1 + b)), a1);
-      a2 = s2.fma(FloatVector.broadcast(F32, scales.getAtIndex(SCALE, scales2 + b)), a2);
-      a3 = s3.fma(FloatVector.broadcast(F32, scales.getAtIndex(SCALE, scales3 + b)), a3);
+      a0 = s0.fma(FloatVector.broadcast(F32, Float.float16ToFloat(scales.getAtIndex(SCALE, scales0 + b))), a0);
+      a1 = s1.fma(FloatVector.broadcast(F32, Float.float16ToFloat(scales.getAtIndex(SCALE, scales1 + b))), a1);
+      a2 = s2.fma(FloatVector.broadcast(F32, Float.float16ToFloat(scales.getAtIndex(SCALE, scales2 + b))), a2);
+      a3 = s3.fma(FloatVector.broadcast(F32, Float.float16ToFloat(scales.getAtIndex(SCALE, scales3 + b))), a3);
     }
     int rows = w.rows();
     out[t * rows + r + 0] = finish(w, r + 0, x, t, a0.reduceLanes(VectorOperators.ADD));

@@ -11,8 +11,8 @@ public enum WeightFormat {
   /** bf16/f16/f32 as stored, read from the mapping ({@code --quantize none}). */
   AS_STORED,
   /**
-   * Symmetric int8 with one f32 scale per block of 32 values along the input dimension
-   * ({@code --quantize int8}): about 1.1 bytes per weight instead of 2 for bf16. The lowest precision offered.
+   * Symmetric int8 with one f16 scale per block of 32 values along the input dimension, as GGML's Q8_0
+   * ({@code --quantize int8}): 1.0625 bytes per weight instead of 2 for bf16. The lowest precision offered.
    */
   INT8;
 

@@ -6,7 +6,7 @@
  * {@code SwiGlu} — and {@code WeightVectors}, which widens 16-bit weights to f32 lanes. With
  * {@link io.fathom.engine.cpu.WeightFormat#INT8} ({@code --quantize int8}) the linear weights, the output head
  * included, are quantized once when the pass is built into off-heap {@link io.fathom.engine.cpu.Int8Matrix}
- * blocks (32 values and one f32 scale each) and multiplied by {@link io.fathom.engine.cpu.Int8MatMul}; norms and
+ * blocks (32 values and one f16 scale each) and multiplied by {@link io.fathom.engine.cpu.Int8MatMul}; norms and
  * the embedding table stay as stored. Needs {@code --add-modules jdk.incubator.vector}.
  */
 package io.fathom.engine.cpu;

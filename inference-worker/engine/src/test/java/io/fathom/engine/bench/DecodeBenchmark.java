@@ -200,7 +200,7 @@ public final class DecodeBenchmark {
 
   /**
    * Bytes of weights one step reads from memory, whatever the batch: every linear weight and the output head
-   * in {@code format} (int8: one byte a weight plus a 4-byte scale per 32), and the norms; of the embedding
+   * in {@code format} (int8: one byte a weight plus a 2-byte scale per 32), and the norms; of the embedding
    * table only a row per token, which is left out.
    */
   private static long bytesReadPerStep(Checkpoint checkpoint, WeightFormat format) {
@@ -212,7 +212,7 @@ public final class DecodeBenchmark {
     linear.add(checkpoint.weights().lmHead());
     long bytes = norms;
     for (Tensor t : linear) {
-      bytes += format == WeightFormat.INT8 ? t.elementCount() + t.elementCount() / 32 * 4 : t.data().byteSize();
+      bytes += format == WeightFormat.INT8 ? t.elementCount() + t.elementCount() / 32 * 2 : t.data().byteSize();
     }
     return bytes;
   }

@@ -173,7 +173,7 @@ class Int8ForwardPassTest {
         false, tensors);
   }
 
-  /** Blocks of 32 along each row of {@code cols}: scale = max|w| / 127 in f32, q = rint(w / scale) in ±127. */
+  /** Blocks of 32 along each row of {@code cols}: scale = max|w| / 127 rounded to f16, q = rint(w / scale) in ±127. */
   private static double[] roundTrip(double[] w, int cols) {
     double[] out = new double[w.length];
     for (int row = 0; row < w.length; row += cols) {
@@ -183,7 +183,7 @@ class Int8ForwardPassTest {
         for (int i = start; i < end; i++) {
           max = Math.max(max, (float) Math.abs(w[i]));
         }
-        float scale = max / 127f;
+        float scale = Float.float16ToFloat(Float.floatToFloat16(max / 127f));
         for (int i = start; i < end; i++) {
           float q = scale == 0 ? 0 : Math.max(-127, Math.min(127, (float) Math.rint((float) w[i] / scale)));
           out[i] = q * scale;

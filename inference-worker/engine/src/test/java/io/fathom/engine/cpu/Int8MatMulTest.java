@@ -38,10 +38,11 @@ class Int8MatMulTest {
       Int8Matrix q = Int8Matrix.quantize(tensor(arena, DType.F32, rows), arena, parallel);
 
       assertThat(q.blocksPerRow()).isEqualTo(2);
-      assertThat(q.scale(0, 0)).isCloseTo(0.02f, offset(1e-8f));
+      // Scales are stored as f16, as Q8_0 stores them: the nearest f16 to max / 127.
+      assertThat(q.scale(0, 0)).isEqualTo(0.0200042724609375f); // f16 nearest to 0.02
       assertThat(q.scale(0, 1)).isZero();
-      assertThat(q.scale(1, 0)).isCloseTo(0.05f, offset(1e-8f));
-      assertThat(q.scale(1, 1)).isEqualTo(0.5f / 127f);
+      assertThat(q.scale(1, 0)).isEqualTo(0.04998779296875f); // f16 nearest to 0.05
+      assertThat(q.scale(1, 1)).isEqualTo(0.003936767578125f); // f16 nearest to 0.5 / 127
       assertThat(new int[] {q.quant(0, 0), q.quant(0, 1), q.quant(0, 2), q.quant(0, 3), q.quant(0, 4), q.quant(0, 5)})
           .containsExactly(127, -50, 25, 2, 0, 0);
       for (int c = 32; c < 40; c++) {
@@ -53,12 +54,32 @@ class Int8MatMulTest {
         assertThat(q.quant(1, c)).isZero();
       }
       // Dequantized: within half a step of the original.
-      assertThat(q.dequantize(0, 0)).isCloseTo(2.54f, offset(1e-6f));
-      assertThat(q.dequantize(0, 3)).isCloseTo(0.04f, offset(1e-6f));
+      assertThat(q.dequantize(0, 0)).isEqualTo(127 * 0.0200042724609375f);
+      assertThat(q.dequantize(0, 3)).isEqualTo(2 * 0.0200042724609375f);
       assertThat(q.dequantize(0, 4)).isZero();
-      assertThat(q.dequantize(1, 0)).isCloseTo(-6.35f, offset(1e-6f));
-      assertThat(q.dequantize(1, 39)).isCloseTo(-51 * 0.5f / 127f, offset(1e-7f));
-      assertThat(q.byteSize()).isEqualTo(2 * 40 + 2 * 2 * 4);
+      assertThat(q.dequantize(1, 0)).isEqualTo(-127 * 0.04998779296875f);
+      assertThat(q.dequantize(1, 39)).isEqualTo(-51 * 0.003936767578125f);
+      assertThat(q.byteSize()).isEqualTo(2 * 40 + 2 * 2 * 2); // a byte a value, two bytes a scale
+    }
+  }
+
+  @Test
+  void refusesABlockWhoseScaleOverflowsF16AndZeroesOneThatUnderflows() {
+    float[][] rows = new float[2][32];
+    rows[0][5] = 1e7f; // max / 127 = 78,740: beyond f16's 65,504
+    rows[1][0] = 1e-7f; // max / 127 rounds to an f16 of 0
+    rows[1][1] = -5e-8f;
+    try (Arena arena = Arena.ofShared();
+        ParallelRunner parallel = new ParallelRunner(1)) {
+      Tensor big = tensor(arena, DType.F32, new float[][] {rows[0]});
+      assertThatThrownBy(() -> Int8Matrix.quantize(big, arena, parallel))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("w: row 0, columns 0..31")
+          .hasMessageContaining("f16 scale");
+      Int8Matrix tiny = Int8Matrix.quantize(tensor(arena, DType.F32, new float[][] {rows[1]}), arena, parallel);
+      assertThat(tiny.scale(0, 0)).isZero();
+      assertThat(tiny.quant(0, 0)).isZero();
+      assertThat(tiny.quant(0, 1)).isZero();
     }
   }
 
@@ -90,7 +111,7 @@ class Int8MatMulTest {
             assertThat(Math.abs(q.dequantize(r, c) - v)).isLessThanOrEqualTo(step / 2 * 1.0001f + 1e-12f);
             peak = Math.max(peak, Math.abs(q.quant(r, c)));
           }
-          assertThat(q.scale(r, b)).isEqualTo(max / 127f);
+          assertThat(q.scale(r, b)).isEqualTo(Float.float16ToFloat(Float.floatToFloat16(max / 127f)));
           assertThat(peak).isEqualTo(127);
         }
       }
