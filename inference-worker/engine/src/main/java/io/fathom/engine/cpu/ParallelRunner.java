@@ -126,8 +126,15 @@ public final class ParallelRunner implements AutoCloseable {
         }
       }
       current.drain();
+      // Only chunks a worker has claimed are left: wait for them, spinning at first, then yielding the
+      // core in case that worker was descheduled in the middle of one.
+      long yieldAfter = System.nanoTime() + SPIN_NANOS;
       while (current.done().get() < chunks) {
-        Thread.onSpinWait();
+        if (System.nanoTime() < yieldAfter) {
+          Thread.onSpinWait();
+        } else {
+          Thread.yield();
+        }
       }
     } finally {
       dispatching.set(false);
