@@ -110,7 +110,7 @@ public final class ParallelRunner implements AutoCloseable {
       return;
     }
     int chunks = (int) Math.min(n, (long) threads * CHUNKS_PER_THREAD);
-    if (workers.length == 0 || chunks == 1 || (long) n * costPerItem < minParallelWork
+    if (workers.length == 0 || closed || chunks == 1 || costPerItem < Math.ceilDiv(minParallelWork, n)
         || !dispatching.compareAndSet(false, true)) {
       task.run(0, n);
       return;
@@ -149,7 +149,7 @@ public final class ParallelRunner implements AutoCloseable {
     }
   }
 
-  /** Stops the worker threads. */
+  /** Stops the worker threads; ranges run afterwards run on their caller alone. */
   @Override
   public void close() {
     closed = true;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -43,9 +44,19 @@ class ParallelRunnerTest {
           }))
           .isInstanceOf(IllegalStateException.class)
           .hasMessageStartingWith("boom at");
-      AtomicIntegerArray after = new AtomicIntegerArray(1);
-      parallel.forRange(1, 1, (from, to) -> after.incrementAndGet(0));
-      assertThat(after.get(0)).isEqualTo(1);
+      // Still usable, in parallel: the failed range released the runner.
+      AtomicIntegerArray after = new AtomicIntegerArray(100);
+      java.util.Set<Thread> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+      for (int round = 0; round < 200 && threads.size() < 2; round++) {
+        parallel.forRange(100, 1, (from, to) -> {
+          threads.add(Thread.currentThread());
+          for (int i = from; i < to; i++) {
+            after.incrementAndGet(i);
+          }
+        });
+      }
+      assertThat(threads).hasSize(2);
+      assertThat(after.get(0)).isEqualTo(after.get(99)).isPositive();
     }
   }
 
@@ -126,6 +137,45 @@ class ParallelRunnerTest {
       }
     } finally {
       callers.shutdownNow();
+    }
+  }
+
+  @Test
+  void noChunkRunsAfterItsRangeHasReturned() {
+    try (ParallelRunner parallel = new ParallelRunner(2, 0)) {
+      SplittableRandom random = new SplittableRandom(5);
+      for (int round = 0; round < 3000; round++) {
+        AtomicInteger returned = new AtomicInteger();
+        AtomicInteger late = new AtomicInteger();
+        AtomicInteger covered = new AtomicInteger();
+        int n = 1 + random.nextInt(64);
+        parallel.forRange(n, 1, (from, to) -> {
+          if (returned.get() != 0) {
+            late.incrementAndGet();
+          }
+          covered.addAndGet(to - from);
+        });
+        returned.set(1);
+        assertThat(covered.get()).as("round %d", round).isEqualTo(n);
+        assertThat(late.get()).as("round %d", round).isZero();
+      }
+    }
+  }
+
+  @Test
+  void afterCloseRangesRunOnTheCaller() {
+    ParallelRunner parallel = new ParallelRunner(2, 0);
+    parallel.close();
+    Thread caller = Thread.currentThread();
+    AtomicIntegerArray seen = new AtomicIntegerArray(50);
+    parallel.forRange(50, 1, (from, to) -> {
+      assertThat(Thread.currentThread()).isSameAs(caller);
+      for (int i = from; i < to; i++) {
+        seen.incrementAndGet(i);
+      }
+    });
+    for (int i = 0; i < 50; i++) {
+      assertThat(seen.get(i)).isEqualTo(1);
     }
   }
 }
