@@ -40,6 +40,8 @@ public final class CpuForwardPass implements Backend {
   private final WeightFormat format;
   private final List<Projections> projections;
   private final Linear lmHead;
+  /** Where phase times go, or null (the default): not timed. */
+  private volatile PhaseTimes profile;
 
   /** The linear weights of one layer, in the pass's {@link WeightFormat}. */
   private record Projections(
@@ -82,6 +84,11 @@ public final class CpuForwardPass implements Backend {
     }
     this.projections = List.copyOf(layers);
     this.lmHead = Linear.of(weights.lmHead(), format, arena, parallel);
+  }
+
+  /** Times every later pass's phases into {@code times}; null stops timing. For benchmarks. */
+  public void profile(PhaseTimes times) {
+    this.profile = times;
   }
 
   @Override
@@ -167,34 +174,56 @@ public final class CpuForwardPass implements Backend {
     float[] up = new float[n * config.intermediateSize()];
     Rope.Angles angles = rope.angles(positions);
 
+    PhaseTimes times = profile;
+    if (times != null) {
+      times.start();
+    }
     embed(tokens, x);
     for (int layer = 0; layer < config.numHiddenLayers(); layer++) {
       LayerWeights w = weights.layers().get(layer);
       Projections p = projections.get(layer);
       RmsNorm.apply(x, normed, n, w.inputNorm(), config.rmsNormEps());
+      lap(times, PhaseTimes.Phase.ELEMENTWISE);
       p.q().multiply(normed, q, n, parallel);
       p.k().multiply(normed, k, n, parallel);
       p.v().multiply(normed, v, n, parallel);
+      lap(times, PhaseTimes.Phase.QKV);
       rope.rotate(q, n, config.numAttentionHeads(), angles);
       rope.rotate(k, n, config.numKeyValueHeads(), angles);
       for (int s = 0; s < count; s++) {
         attention.store(cache, tables[s], layer, k, v, firstRow[s], segments.get(s).tokens().length, starts[s]);
       }
+      lap(times, PhaseTimes.Phase.ROPE_AND_CACHE);
       attention.attend(cache, tables, segmentOf, positions, layer, q, attended, parallel);
+      lap(times, PhaseTimes.Phase.ATTENTION);
       p.o().multiply(attended, projected, n, parallel);
+      lap(times, PhaseTimes.Phase.OUT);
       addInPlace(x, projected, n * hidden);
 
       RmsNorm.apply(x, normed, n, w.postAttentionNorm(), config.rmsNormEps());
+      lap(times, PhaseTimes.Phase.ELEMENTWISE);
       p.gate().multiply(normed, gate, n, parallel);
       p.up().multiply(normed, up, n, parallel);
+      lap(times, PhaseTimes.Phase.GATE_UP);
       SwiGlu.apply(gate, up, n * config.intermediateSize());
+      lap(times, PhaseTimes.Phase.ELEMENTWISE);
       p.down().multiply(gate, projected, n, parallel);
+      lap(times, PhaseTimes.Phase.DOWN);
       addInPlace(x, projected, n * hidden);
     }
     for (int s = 0; s < count; s++) {
       tables[s].advance(segments.get(s).tokens().length);
     }
-    return logits(segments, firstRow, x);
+    lap(times, PhaseTimes.Phase.ELEMENTWISE);
+    List<Logits> logits = logits(segments, firstRow, x);
+    lap(times, PhaseTimes.Phase.HEAD);
+    return logits;
+  }
+
+  private static void lap(PhaseTimes times, PhaseTimes.Phase phase) {
+    if (times != null) {
+      times.lap(phase);
+    }
   }
 
   /** The output head over the rows the segments asked for, all in one multiplication. */

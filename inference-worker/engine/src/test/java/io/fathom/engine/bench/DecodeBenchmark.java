@@ -5,6 +5,7 @@ import io.fathom.engine.cpu.CpuForwardPass;
 import io.fathom.engine.backend.Logits;
 import io.fathom.engine.backend.LogitsScope;
 import io.fathom.engine.cpu.ParallelRunner;
+import io.fathom.engine.cpu.PhaseTimes;
 import io.fathom.engine.cpu.WeightFormat;
 import io.fathom.engine.kv.BlockTable;
 import io.fathom.engine.kv.KvCache;
@@ -125,7 +126,11 @@ public final class DecodeBenchmark {
           peak, parallel.threads(), macsPerToken / 1e9, peak * 1e9 / macsPerToken);
       List<String> summary = new ArrayList<>();
       double firstDecode = 0;
+      PhaseTimes times = new PhaseTimes();
+      Map<PhaseTimes.Phase, Long> phaseBytes = phaseBytes(checkpoint, format);
       for (int batch : batches) {
+        times.reset();
+        long timedSteps = 0;
         double[] prefill = new double[runs];
         double[] decode = new double[runs];
         double[] bound = new double[runs];
@@ -142,6 +147,7 @@ public final class DecodeBenchmark {
           long start = System.nanoTime();
           List<Logits> logits = pass.forward(prompts);
           double prefillSeconds = seconds(start);
+          pass.profile(run >= 0 ? times : null); // the measured runs' decode steps only
           start = System.nanoTime();
           for (int i = 0; i < decodeLength; i++) {
             List<Segment> step = new ArrayList<>(batch);
@@ -151,6 +157,10 @@ public final class DecodeBenchmark {
             logits = pass.forward(step);
           }
           double decodeSeconds = seconds(start);
+          pass.profile(null);
+          if (run >= 0) {
+            timedSteps += decodeLength;
+          }
           gbps = (gbps + bandwidth.measure(3)) / 2;
           sequences.forEach(sequence -> sequence.release(cache));
           double prefillRate = (double) batch * promptLength / prefillSeconds;
@@ -169,6 +179,7 @@ public final class DecodeBenchmark {
         if (firstDecode == 0) {
           firstDecode = median(decode);
         }
+        System.out.println(phaseLine(batch, times, timedSteps, phaseBytes));
         summary.add(
             String.format(
                 Locale.ROOT,
@@ -181,6 +192,46 @@ public final class DecodeBenchmark {
       System.out.println("medians:");
       summary.forEach(line -> System.out.println("  " + line));
     }
+  }
+
+  /**
+   * One decode step's time per phase, averaged over the measured runs, with the rate at which the weight
+   * phases stream their matrices (bytes of those weights ÷ time).
+   */
+  private static String phaseLine(int batch, PhaseTimes times, long steps, Map<PhaseTimes.Phase, Long> bytes) {
+    StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "batch %d decode step by phase:", batch));
+    for (Map.Entry<PhaseTimes.Phase, Long> e : times.all().entrySet()) {
+      double ms = e.getValue() / 1e6 / Math.max(1, steps);
+      line.append(String.format(Locale.ROOT, " %s %.2f ms", e.getKey().name().toLowerCase(Locale.ROOT), ms));
+      Long b = bytes.get(e.getKey());
+      if (b != null && ms > 0) {
+        line.append(String.format(Locale.ROOT, " (%.1f GB/s)", b / (ms / 1e3) / 1e9));
+      }
+      line.append(',');
+    }
+    line.setLength(line.length() - 1);
+    return line.toString();
+  }
+
+  /** Bytes of the weights each weight phase reads in one step, in {@code format}. */
+  private static Map<PhaseTimes.Phase, Long> phaseBytes(Checkpoint checkpoint, WeightFormat format) {
+    Map<PhaseTimes.Phase, Long> bytes = new java.util.EnumMap<>(PhaseTimes.Phase.class);
+    for (LayerWeights layer : checkpoint.weights().layers()) {
+      bytes.merge(PhaseTimes.Phase.QKV, weightBytes(format, layer.qProj(), layer.kProj(), layer.vProj()), Long::sum);
+      bytes.merge(PhaseTimes.Phase.OUT, weightBytes(format, layer.oProj()), Long::sum);
+      bytes.merge(PhaseTimes.Phase.GATE_UP, weightBytes(format, layer.gateProj(), layer.upProj()), Long::sum);
+      bytes.merge(PhaseTimes.Phase.DOWN, weightBytes(format, layer.downProj()), Long::sum);
+    }
+    bytes.put(PhaseTimes.Phase.HEAD, weightBytes(format, checkpoint.weights().lmHead()));
+    return bytes;
+  }
+
+  private static long weightBytes(WeightFormat format, Tensor... tensors) {
+    long bytes = 0;
+    for (Tensor t : tensors) {
+      bytes += format == WeightFormat.INT8 ? t.elementCount() + t.elementCount() / 32 * 2 : t.data().byteSize();
+    }
+    return bytes;
   }
 
   /** Multiply-adds of the decoder layers' linear weights for one token (the output head is once a sequence). */
@@ -210,11 +261,7 @@ public final class DecodeBenchmark {
     }
     List<Tensor> linear = layerLinears(checkpoint);
     linear.add(checkpoint.weights().lmHead());
-    long bytes = norms;
-    for (Tensor t : linear) {
-      bytes += format == WeightFormat.INT8 ? t.elementCount() + t.elementCount() / 32 * 2 : t.data().byteSize();
-    }
-    return bytes;
+    return norms + weightBytes(format, linear.toArray(Tensor[]::new));
   }
 
 
