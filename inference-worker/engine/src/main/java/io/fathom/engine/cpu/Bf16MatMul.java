@@ -59,6 +59,11 @@ final class Bf16MatMul {
 
   static void multiply(
       MemorySegment w, int rows, int cols, float[] x, float[] out, int tokens, ParallelRunner parallel) {
+    if (tokens == 1) {
+      // A lone decode has a task of its own, so the JIT compiles its loop apart from the batched tiles'.
+      parallel.forRange(rows, cols, (from, to) -> decodeRows(w, from, to, cols, x, out, rows));
+      return;
+    }
     parallel.forRange(
         rows,
         (long) cols * tokens,
@@ -99,6 +104,17 @@ final class Bf16MatMul {
             }
           }
         });
+  }
+
+  /** Rows {@code from..to} times the one token of {@code x}. */
+  private static void decodeRows(MemorySegment w, int from, int to, int cols, float[] x, float[] out, int rows) {
+    int r = from;
+    for (; cols >= LONG_ROW && r + 4 <= to; r += 4) {
+      fourRowsTimesOne(w, r, cols, x, 0, out, rows);
+    }
+    for (; r < to; r++) {
+      out[r] = oneRowTimesOne(w, r, cols, x, 0);
+    }
   }
 
   /** {@code sum} (the reduced accumulator) plus the columns from {@code c} on, in column order. */

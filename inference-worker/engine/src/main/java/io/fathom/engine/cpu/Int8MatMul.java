@@ -53,6 +53,11 @@ public final class Int8MatMul {
           w.name() + ": " + tokens + " tokens need x of " + ((long) tokens * cols) + " and out of "
               + ((long) tokens * rows) + " floats, got " + x.length + " and " + out.length);
     }
+    if (tokens == 1) {
+      // A lone decode has a task of its own, so the JIT compiles its loop apart from the batched tiles'.
+      parallel.forRange(rows, cols, (from, to) -> decodeRows(w, from, to, x, out));
+      return;
+    }
     parallel.forRange(
         rows,
         (long) cols * tokens,
@@ -82,6 +87,17 @@ public final class Int8MatMul {
             }
           }
         });
+  }
+
+  /** Rows {@code from..to} times the one token of {@code x}. */
+  private static void decodeRows(Int8Matrix w, int from, int to, float[] x, float[] out) {
+    int r = from;
+    for (; TWO_VECTORS_A_BLOCK && w.cols() >= LONG_ROW && r + 4 <= to; r += 4) {
+      fourRowsTimesOne(w, r, x, 0, out);
+    }
+    for (; r < to; r++) {
+      out[r] = oneRowTimesOne(w, r, x, 0);
+    }
   }
 
   /** {@link #LANES} int8 values at byte {@code offset}, widened to floats (exact). */
