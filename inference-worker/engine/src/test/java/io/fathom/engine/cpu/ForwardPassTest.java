@@ -54,6 +54,26 @@ class ForwardPassTest {
   }
 
   @Test
+  void aProfiledPassTimesEveryPhaseAndGivesTheSameLogits() throws IOException {
+    Path checkpoint = TestModels.tiny(directory, DType.BF16, 1);
+    int[] prompt = TestModels.prompt(20, ModelPresets.TINY.vocabSize(), 9);
+    try (EngineHarness engine = EngineHarness.open(checkpoint, 16, 128)) {
+      float[] plain = engine.pass.forward(engine.newSequence(), prompt, LogitsScope.ALL).values();
+      PhaseTimes times = new PhaseTimes();
+      engine.pass.profile(times);
+      float[] profiled = engine.pass.forward(engine.newSequence(), prompt, LogitsScope.ALL).values();
+      assertThat(profiled).containsExactly(plain);
+      for (PhaseTimes.Phase phase : PhaseTimes.Phase.values()) {
+        assertThat(times.nanos(phase)).as("%s", phase).isPositive();
+      }
+      engine.pass.profile(null);
+      times.reset();
+      engine.pass.forward(engine.newSequence(), prompt, LogitsScope.LAST);
+      assertThat(times.all().values()).containsOnly(0L);
+    }
+  }
+
+  @Test
   void tiedEmbeddingsServeAsTheOutputHead() throws IOException {
     Path checkpoint = TestModels.write(directory, TestModels.TINY_TIED, DType.BF16, 1);
     int[] prompt = TestModels.prompt(20, TestModels.TINY_TIED.vocabSize(), 3);
