@@ -149,6 +149,19 @@ public final class Sandboxes implements AutoCloseable {
    * @throws LimitExceededException when {@code limits} exceed the configured ceiling
    */
   public Sandbox create(Limits limits) {
+    String id = newWorkspace(limits);
+    Path ws = workspaces.resolve(id);
+    Sandbox s = new Sandbox(id, ws, limits, this);
+    live.put(id, s);
+    log.debug("sandbox {} created: {}", id, limits);
+    return s;
+  }
+
+  /**
+   * Checks that the registry is open and {@code limits} within the ceiling, then creates an empty workspace
+   * directory under a new random id, owned by the sandbox user, and returns the id.
+   */
+  private String newWorkspace(Limits limits) {
     if (closed) {
       throw new SandboxUnavailableException("the sandbox registry is closed");
     }
@@ -163,10 +176,7 @@ public final class Sandboxes implements AutoCloseable {
     } catch (IOException e) {
       throw new SandboxUnavailableException("cannot create workspace " + ws + ": " + e, e);
     }
-    Sandbox s = new Sandbox(id, ws, limits, this);
-    live.put(id, s);
-    log.debug("sandbox {} created: {}", id, limits);
-    return s;
+    return id;
   }
 
   /** A sandbox with the configured default limits over {@code repository}; see {@link #create(Limits, Path)}. */
@@ -187,20 +197,8 @@ public final class Sandboxes implements AutoCloseable {
    *     unreadable, or the snapshot or the mount fails (the message says which)
    */
   public Sandbox create(Limits limits, Path repository) {
-    if (closed) {
-      throw new SandboxUnavailableException("the sandbox registry is closed");
-    }
-    limits.requireWithin(config.ceiling());
-    byte[] raw = new byte[12];
-    RANDOM.nextBytes(raw);
-    String id = HexFormat.of().formatHex(raw);
+    String id = newWorkspace(limits);
     Path ws = workspaces.resolve(id);
-    try {
-      Files.createDirectory(ws, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-      chown(ws);
-    } catch (IOException e) {
-      throw new SandboxUnavailableException("cannot create workspace " + ws + ": " + e, e);
-    }
     OverlayWorkspace overlay;
     try {
       overlay = overlays.mount(id, repository, ws);

@@ -61,7 +61,7 @@ final class Bf16MatMul {
       MemorySegment w, int rows, int cols, float[] x, float[] out, int tokens, ParallelRunner parallel) {
     if (tokens == 1) {
       // A lone decode has a task of its own, so the JIT compiles its loop apart from the batched tiles'.
-      parallel.forRange(rows, cols, (from, to) -> decodeRows(w, from, to, cols, x, out, rows));
+      parallel.forRange(rows, cols, (from, to) -> rowsTimesOne(w, from, to, cols, x, 0, out, rows));
       return;
     }
     parallel.forRange(
@@ -94,26 +94,21 @@ final class Bf16MatMul {
               }
             }
             for (; t < tokens; t++) {
-              int r = tile;
-              for (; cols >= LONG_ROW && r + 4 <= tileEnd; r += 4) {
-                fourRowsTimesOne(w, r, cols, x, t, out, rows);
-              }
-              for (; r < tileEnd; r++) {
-                out[t * rows + r] = oneRowTimesOne(w, r, cols, x, t);
-              }
+              rowsTimesOne(w, tile, tileEnd, cols, x, t, out, rows);
             }
           }
         });
   }
 
-  /** Rows {@code from..to} times the one token of {@code x}. */
-  private static void decodeRows(MemorySegment w, int from, int to, int cols, float[] x, float[] out, int rows) {
+  /** Rows {@code from..to} times token {@code t}: one row at a time, four for long rows. */
+  private static void rowsTimesOne(
+      MemorySegment w, int from, int to, int cols, float[] x, int t, float[] out, int rows) {
     int r = from;
     for (; cols >= LONG_ROW && r + 4 <= to; r += 4) {
-      fourRowsTimesOne(w, r, cols, x, 0, out, rows);
+      fourRowsTimesOne(w, r, cols, x, t, out, rows);
     }
     for (; r < to; r++) {
-      out[r] = oneRowTimesOne(w, r, cols, x, 0);
+      out[t * rows + r] = oneRowTimesOne(w, r, cols, x, t);
     }
   }
 
@@ -127,8 +122,8 @@ final class Bf16MatMul {
   }
 
   /**
-   * Row {@code r} times token {@code t}: the decode of a lone sequence, bound by memory bandwidth. (Four
-   * rows at a time, sharing the activation loads, measured slower: C2 compiles that loop worse.)
+   * Row {@code r} times token {@code t}: the decode of a lone sequence, bound by memory bandwidth. (On rows
+   * shorter than {@link #LONG_ROW}, four rows at a time sharing the activation loads measured no faster.)
    */
   private static float oneRowTimesOne(MemorySegment w, int r, int cols, float[] x, int t) {
     long row = (long) r * cols;

@@ -55,7 +55,7 @@ public final class Int8MatMul {
     }
     if (tokens == 1) {
       // A lone decode has a task of its own, so the JIT compiles its loop apart from the batched tiles'.
-      parallel.forRange(rows, cols, (from, to) -> decodeRows(w, from, to, x, out));
+      parallel.forRange(rows, cols, (from, to) -> rowsTimesOne(w, from, to, x, 0, out));
       return;
     }
     parallel.forRange(
@@ -77,26 +77,20 @@ public final class Int8MatMul {
               }
             }
             for (; t < tokens; t++) {
-              int r = tile;
-              for (; TWO_VECTORS_A_BLOCK && cols >= LONG_ROW && r + 4 <= tileEnd; r += 4) {
-                fourRowsTimesOne(w, r, x, t, out);
-              }
-              for (; r < tileEnd; r++) {
-                out[t * rows + r] = oneRowTimesOne(w, r, x, t);
-              }
+              rowsTimesOne(w, tile, tileEnd, x, t, out);
             }
           }
         });
   }
 
-  /** Rows {@code from..to} times the one token of {@code x}. */
-  private static void decodeRows(Int8Matrix w, int from, int to, float[] x, float[] out) {
+  /** Rows {@code from..to} times token {@code t}: one row at a time, four for long rows. */
+  private static void rowsTimesOne(Int8Matrix w, int from, int to, float[] x, int t, float[] out) {
     int r = from;
     for (; TWO_VECTORS_A_BLOCK && w.cols() >= LONG_ROW && r + 4 <= to; r += 4) {
-      fourRowsTimesOne(w, r, x, 0, out);
+      fourRowsTimesOne(w, r, x, t, out);
     }
     for (; r < to; r++) {
-      out[r] = oneRowTimesOne(w, r, x, 0);
+      out[t * w.rows() + r] = oneRowTimesOne(w, r, x, t);
     }
   }
 

@@ -8,11 +8,11 @@ import java.lang.foreign.ValueLayout;
 /**
  * A {@code [rows, cols]} weight matrix quantized to symmetric int8, off-heap: each row is cut into blocks of
  * {@link #BLOCK} consecutive columns (the last one shorter when {@code cols} is not a multiple), and each block
- * keeps one scale, {@code max|w| / 127} rounded to f16 (as GGML's Q8_0 stores it: 34 bytes per 32 weights, 6%
- * more than the values alone, where an f32 scale would add 12%), and its values {@code round(w / scale)} (half to
- * even, with the rounded scale), clamped to [-127, 127]; an all-zero block has scale 0 (as has one whose max|w| is so small, under 127 · 2⁻²⁵,
- * that its f16 scale rounds to 0: its values are then 0). A weight is
- * {@code q · scale}, within {@code scale / 2} of the original. Quantized values are row-major bytes, scales
+ * keeps one scale, {@code max|w| / 127} rounded to f16 (as GGML's Q8_0 stores it: 34 bytes per 32 weights,
+ * 6% more than the values alone, where an f32 scale would add 12%), and its values {@code round(w / scale)}
+ * (half to even, with the rounded scale), clamped to [-127, 127]. An all-zero block has scale 0, as has one
+ * whose max|w| is so small (under 127 · 2⁻²⁵) that its f16 scale rounds to 0: its values are then 0. A weight
+ * is {@code q · scale}, within {@code scale / 2} of the original. Quantized values are row-major bytes, scales
  * row-major f16 ({@code blocksPerRow} per row).
  */
 public final class Int8Matrix {
@@ -128,6 +128,11 @@ public final class Int8Matrix {
   /** Bytes of quantized values and scales. */
   public long byteSize() {
     return quants.byteSize() + scales.byteSize();
+  }
+
+  /** Bytes of quantized values and scales a {@code [rows, cols]} matrix takes: {@link #byteSize()} before quantizing. */
+  public static long byteSize(long rows, int cols) {
+    return rows * cols + rows * blocksPerRow(cols) * SCALE.byteSize();
   }
 
   /** Row-major quantized values, {@code rows × cols} bytes. */

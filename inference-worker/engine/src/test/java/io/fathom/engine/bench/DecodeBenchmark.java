@@ -4,6 +4,7 @@ import io.fathom.engine.backend.Segment;
 import io.fathom.engine.cpu.CpuForwardPass;
 import io.fathom.engine.backend.Logits;
 import io.fathom.engine.backend.LogitsScope;
+import io.fathom.engine.cpu.Int8Matrix;
 import io.fathom.engine.cpu.ParallelRunner;
 import io.fathom.engine.cpu.PhaseTimes;
 import io.fathom.engine.cpu.WeightFormat;
@@ -24,6 +25,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -215,7 +217,7 @@ public final class DecodeBenchmark {
 
   /** Bytes of the weights each weight phase reads in one step, in {@code format}. */
   private static Map<PhaseTimes.Phase, Long> phaseBytes(Checkpoint checkpoint, WeightFormat format) {
-    Map<PhaseTimes.Phase, Long> bytes = new java.util.EnumMap<>(PhaseTimes.Phase.class);
+    Map<PhaseTimes.Phase, Long> bytes = new EnumMap<>(PhaseTimes.Phase.class);
     for (LayerWeights layer : checkpoint.weights().layers()) {
       bytes.merge(PhaseTimes.Phase.QKV, weightBytes(format, layer.qProj(), layer.kProj(), layer.vProj()), Long::sum);
       bytes.merge(PhaseTimes.Phase.OUT, weightBytes(format, layer.oProj()), Long::sum);
@@ -229,7 +231,7 @@ public final class DecodeBenchmark {
   private static long weightBytes(WeightFormat format, Tensor... tensors) {
     long bytes = 0;
     for (Tensor t : tensors) {
-      bytes += format == WeightFormat.INT8 ? t.elementCount() + t.elementCount() / 32 * 2 : t.data().byteSize();
+      bytes += format == WeightFormat.INT8 ? Int8Matrix.byteSize(t.dim(0), t.dim(1)) : t.data().byteSize();
     }
     return bytes;
   }

@@ -60,6 +60,7 @@ class Int8MatMulTest {
       assertThat(q.dequantize(1, 0)).isEqualTo(-127 * 0.04998779296875f);
       assertThat(q.dequantize(1, 39)).isEqualTo(-51 * 0.003936767578125f);
       assertThat(q.byteSize()).isEqualTo(2 * 40 + 2 * 2 * 2); // a byte a value, two bytes a scale
+      assertThat(Int8Matrix.byteSize(2, 40)).isEqualTo(q.byteSize());
     }
   }
 
