@@ -1,8 +1,8 @@
 package io.fathom.api.worker;
 
+import io.fathom.common.auth.BearerKeys;
 import io.fathom.worker.Worker;
 import io.fathom.worker.WorkerOptions;
-import io.fathom.worker.auth.WorkerApiKeys;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -40,7 +40,7 @@ public final class LocalWorkerInitializer implements ApplicationContextInitializ
       return;
     }
     boolean directory = Files.isDirectory(Path.of(model));
-    String key = WorkerApiKeys.generate();
+    String key = BearerKeys.generate();
     WorkerOptions options =
         WorkerOptions.parse(
             directory

@@ -1,8 +1,8 @@
 package io.fathom.worker;
 
 import io.fathom.engine.runtime.EngineConfig;
-import io.fathom.worker.auth.ApiKeyOptions;
-import io.fathom.worker.auth.WorkerApiKeys;
+import io.fathom.common.auth.ApiKeyOptions;
+import io.fathom.common.auth.BearerKeys;
 import io.fathom.worker.engine.EngineLoop;
 import io.fathom.worker.engine.Generator;
 import io.fathom.worker.http.WorkerHttp;
@@ -11,7 +11,6 @@ import io.fathom.worker.model.DummyModels;
 import io.fathom.worker.model.LoadedModel;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.function.UnaryOperator;
 import java.util.logging.Logger;
 
@@ -45,7 +44,7 @@ public final class Worker implements AutoCloseable {
    * generator in front).
    */
   public static Worker start(WorkerOptions options, UnaryOperator<Generator> decorate) throws IOException {
-    WorkerApiKeys keys = keys(options.apiKeys());
+    BearerKeys keys = keys(options.apiKeys());
     Path dir = options.modelDir();
     String name = options.servedModelName();
     if (options.dummyPreset() != null) {
@@ -91,18 +90,14 @@ public final class Worker implements AutoCloseable {
    * The keys requests need: those given, or the one kept in the key file (generated there on first start). The
    * key itself is never logged, only where it is.
    */
-  private static WorkerApiKeys keys(ApiKeyOptions options) {
+  private static BearerKeys keys(ApiKeyOptions options) {
     if (options.disabled()) {
       LOG.warning("--no-api-key: every request is served without an API key; for local experiments only");
-      return WorkerApiKeys.none();
     }
-    if (!options.keys().isEmpty()) {
-      return WorkerApiKeys.of(options.keys());
-    }
-    WorkerApiKeys.KeyFile file = WorkerApiKeys.loadOrCreate(options.keyFile());
-    LOG.info((file.created() ? "Generated an API key into " : "Using the API key in ") + file.file().toAbsolutePath()
-        + " (mode 600); callers send it as \"Authorization: Bearer KEY\"");
-    return WorkerApiKeys.of(List.of(file.key()));
+    ApiKeyOptions.Resolved resolved = options.resolve();
+    resolved.file().ifPresent(file -> LOG.info((file.created() ? "Generated an API key into " : "Using the API key in ")
+        + file.file().toAbsolutePath() + " (mode 600); callers send it as \"Authorization: Bearer KEY\""));
+    return resolved.keys();
   }
 
   public int port() {

@@ -1,5 +1,6 @@
 package io.fathom.worker;
 
+import io.fathom.common.cli.HelpRequested;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -20,12 +21,13 @@ public final class WorkerMain {
     WorkerOptions options;
     try {
       options = WorkerOptions.parse(args);
+    } catch (HelpRequested help) {
+      System.out.print(WorkerOptions.USAGE);
+      return;
     } catch (IllegalArgumentException e) {
-      if (!e.getMessage().isEmpty()) {
-        System.err.println("error: " + e.getMessage());
-      }
+      System.err.println("error: " + e.getMessage());
       System.err.print(WorkerOptions.USAGE);
-      System.exit(e.getMessage().isEmpty() ? 0 : 2);
+      System.exit(2);
       return;
     }
     long start = System.nanoTime();

@@ -1,18 +1,19 @@
 package io.fathom.worker;
 
+import io.fathom.common.auth.ApiKeyOptions;
+import io.fathom.common.cli.CommandLine;
+import io.fathom.common.cli.OptionValues;
 import io.fathom.engine.kv.KvLayout;
 import io.fathom.engine.cpu.WeightFormat;
 import io.fathom.engine.kv.KvDtype;
 import io.fathom.engine.model.ModelPresets;
-import io.fathom.worker.auth.ApiKeyOptions;
 import io.fathom.worker.model.LoadedModel;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The worker's command line.
@@ -52,6 +53,14 @@ public record WorkerOptions(
   /** The generated key's file name, in {@code $FATHOM_DATA_DIR} (default {@code ./data}). */
   public static final String KEY_FILE_NAME = "worker-api-key";
 
+  static final int MAX_THREADS = 1024;
+  static final long MAX_KV_CACHE_TOKENS = 1L << 31;
+  static final int MAX_BLOCK_SIZE = 4096;
+  static final int MAX_TOKENS_PER_STEP = 1 << 20;
+  static final int MAX_RUNNING = 65536;
+  static final long MIN_REQUEST_BYTES = 1024;
+  static final long MAX_REQUEST_BYTES = Integer.MAX_VALUE;
+
   public static final String USAGE =
       """
       usage: WorkerMain (--model DIR | --dummy tiny|small|nanbeige4.1-3b) [options]
@@ -69,10 +78,10 @@ public record WorkerOptions(
         --max-tokens-per-step N  the engine's token budget per step (default 512)
         --max-running N          the most sequences running at once (default 64)
         --chat-template builtin|model  the built-in Nanbeige renderer (default) or the model's Jinja template
-        --max-request-bytes N    the largest request body (default 64 MiB)
+        --max-request-bytes SIZE the largest request body (default 64m; 1k to 2g, e.g. 512k, 16m)
         --quantize none|int8     int8 weights in blocks of 32 with a scale each, lm_head included (default none)
         --kv-cache-dtype bf16|f32  how keys and values are cached (default bf16: 64 KiB a token for Nanbeige4.1-3B)
-        --api-key KEY            a key callers must send as "Authorization: Bearer KEY" (at least 16 characters;
+        --api-key KEY            a key callers must send as "Authorization: Bearer KEY" (16 to 512 characters;
                                  repeatable or comma-separated; default: $FATHOM_WORKER_API_KEYS, comma-separated).
                                  Without either, a random key is generated once into --api-key-file
         --api-key-file FILE      where the generated key is kept, mode 600 (default: $FATHOM_DATA_DIR/worker-api-key,
@@ -87,18 +96,27 @@ public record WorkerOptions(
     if (dummyPreset != null && !ModelPresets.names().contains(dummyPreset)) {
       throw new IllegalArgumentException("--dummy: unknown preset '" + dummyPreset + "'; known: " + ModelPresets.names());
     }
-    if (port < 0 || port > 65535) {
-      throw new IllegalArgumentException("--port must be in 0..65535, got " + port);
-    }
-    if (threads < 1 || blockSize < 1 || maxTokensPerStep < 1 || maxRunningSequences < 1 || kvCacheTokens < 0
-        || maxRequestBytes < 1024) {
-      throw new IllegalArgumentException("a numeric option is out of range");
+    within("--port", port, 0, 65535);
+    within("--threads", threads, 1, MAX_THREADS);
+    within("--kv-cache-tokens", kvCacheTokens, 0, MAX_KV_CACHE_TOKENS);
+    within("--block-size", blockSize, 1, MAX_BLOCK_SIZE);
+    within("--max-tokens-per-step", maxTokensPerStep, 1, MAX_TOKENS_PER_STEP);
+    within("--max-running", maxRunningSequences, 1, MAX_RUNNING);
+    within("--max-request-bytes", maxRequestBytes, MIN_REQUEST_BYTES, MAX_REQUEST_BYTES);
+    if (sessionTtl == null || sessionTtl.isNegative()) {
+      throw new IllegalArgumentException("--session-ttl must be zero or more, got " + sessionTtl);
     }
     if (kvCacheDtype == null) {
       throw new IllegalArgumentException("the KV cache dtype is missing");
     }
     if (apiKeys == null) {
       throw new IllegalArgumentException("the API key options are missing");
+    }
+  }
+
+  private static void within(String flag, long value, long min, long max) {
+    if (value < min || value > max) {
+      throw new IllegalArgumentException(flag + " must be in " + min + ".." + max + ", got " + value);
     }
   }
 
@@ -162,6 +180,9 @@ public record WorkerOptions(
   /**
    * Parses the command line with {@code env} standing for the environment ({@code FATHOM_WORKER_API_KEYS},
    * {@code FATHOM_DATA_DIR}).
+   *
+   * @throws io.fathom.common.cli.HelpRequested on {@code --help}
+   * @throws IllegalArgumentException naming the option and its bound when an option is malformed
    */
   public static WorkerOptions parse(String[] args, Map<String, String> env) {
     Path model = null;
@@ -185,118 +206,39 @@ public record WorkerOptions(
     boolean noKey = false;
     String dataDir = env.getOrDefault("FATHOM_DATA_DIR", "");
     Path keyFile = Path.of(dataDir.isBlank() ? "./data" : dataDir.strip()).resolve(KEY_FILE_NAME);
-    for (int i = 0; i < args.length; i++) {
-      String flag = args[i];
-      String value = null;
-      int eq = flag.indexOf('=');
-      if (flag.startsWith("--") && eq > 0) {
-        value = flag.substring(eq + 1);
-        flag = flag.substring(0, eq);
-      }
-      if (flag.equals("--help") || flag.equals("-h")) {
-        throw new IllegalArgumentException("");
-      }
-      if (flag.equals("--no-api-key")) {
-        if (value != null) {
-          throw new IllegalArgumentException("--no-api-key takes no value");
-        }
-        noKey = true;
-        continue;
-      }
-      if (value == null) {
-        if (i + 1 >= args.length) {
-          throw new IllegalArgumentException(flag + " needs a value");
-        }
-        value = args[++i];
-      }
+    for (CommandLine.Option option : CommandLine.parse(args, Set.of("--no-api-key"))) {
+      String flag = option.flag();
+      String value = option.value();
       switch (flag) {
+        case "--no-api-key" -> noKey = true;
         case "--model" -> model = Path.of(value);
         case "--dummy", "--load-format-dummy" -> dummy = value;
         case "--dummy-dir" -> dummyDir = Path.of(value);
-        case "--seed" -> seed = number(flag, value);
+        case "--seed" -> seed = OptionValues.integer(flag, value, Long.MIN_VALUE, Long.MAX_VALUE);
         case "--host" -> host = value;
-        case "--port" -> port = (int) number(flag, value);
+        case "--port" -> port = (int) OptionValues.integer(flag, value, 0, 65535);
         case "--served-model-name" -> name = value;
-        case "--session-ttl" -> ttl = duration(flag, value);
-        case "--threads" -> threads = (int) number(flag, value);
-        case "--kv-cache-tokens" -> kv = number(flag, value);
-        case "--block-size" -> block = (int) number(flag, value);
-        case "--max-tokens-per-step" -> perStep = (int) number(flag, value);
-        case "--max-running" -> running = (int) number(flag, value);
+        case "--session-ttl" -> ttl = OptionValues.duration(flag, value, true);
+        case "--threads" -> threads = (int) OptionValues.integer(flag, value, 1, MAX_THREADS);
+        case "--kv-cache-tokens" -> kv = OptionValues.integer(flag, value, 0, MAX_KV_CACHE_TOKENS);
+        case "--block-size" -> block = (int) OptionValues.integer(flag, value, 1, MAX_BLOCK_SIZE);
+        case "--max-tokens-per-step" -> perStep = (int) OptionValues.integer(flag, value, 1, MAX_TOKENS_PER_STEP);
+        case "--max-running" -> running = (int) OptionValues.integer(flag, value, 1, MAX_RUNNING);
         case "--chat-template" -> template = switch (value) {
           case "builtin" -> LoadedModel.TemplateChoice.BUILTIN;
           case "model" -> LoadedModel.TemplateChoice.MODEL;
-          default -> throw new IllegalArgumentException("--chat-template must be builtin or model, got " + value);
+          default -> throw new IllegalArgumentException("--chat-template must be builtin or model, got '" + value + "'");
         };
-        case "--max-request-bytes" -> maxBytes = number(flag, value);
+        case "--max-request-bytes" -> maxBytes = OptionValues.size(flag, value, MIN_REQUEST_BYTES, MAX_REQUEST_BYTES);
         case "--quantize" -> format = WeightFormat.fromOption(value);
         case "--kv-cache-dtype" -> kvDtype = KvDtype.fromOption(value);
-        case "--api-key" -> {
-          List<String> given = keyList(flag, value);
-          if (given.isEmpty()) {
-            throw new IllegalArgumentException("--api-key needs a key");
-          }
-          keys.addAll(given);
-        }
+        case "--api-key" -> keys.add(value);
         case "--api-key-file" -> keyFile = Path.of(value);
         default -> throw new IllegalArgumentException("unknown option " + flag);
       }
     }
-    String fromEnv = env.getOrDefault(KEYS_VARIABLE, "");
-    if (keys.isEmpty() && !fromEnv.isBlank()) {
-      if (noKey) {
-        throw new IllegalArgumentException(KEYS_VARIABLE + " is set: unset it or drop --no-api-key");
-      }
-      keys.addAll(keyList(KEYS_VARIABLE, fromEnv));
-    }
-    if (noKey && !keys.isEmpty()) {
-      throw new IllegalArgumentException("give either --api-key or --no-api-key, not both");
-    }
-    ApiKeyOptions auth = noKey ? ApiKeyOptions.none() : new ApiKeyOptions(keys, false, keyFile);
+    ApiKeyOptions auth = ApiKeyOptions.fromCommandLine(keys, noKey, keyFile, KEYS_VARIABLE, env);
     return new WorkerOptions(model, dummy, dummyDir, seed, host, port, name, ttl, threads, kv, block, perStep, running,
         template, maxBytes, format, kvDtype, auth);
-  }
-
-  /** Comma-separated keys, each checked ({@code source} names the option or variable in errors). */
-  private static List<String> keyList(String source, String value) {
-    List<String> out = new ArrayList<>();
-    for (String part : value.split(",")) {
-      String key = part.strip();
-      if (!key.isEmpty()) {
-        ApiKeyOptions.check(source, key);
-        out.add(key);
-      }
-    }
-    return out;
-  }
-
-  private static long number(String flag, String value) {
-    try {
-      return Long.parseLong(value.trim());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(flag + " must be an integer, got '" + value + "'");
-    }
-  }
-
-  /** {@code 90s}, {@code 10m}, {@code 2h}, {@code 500ms} or ISO-8601 ({@code PT10M}). */
-  static Duration duration(String flag, String value) {
-    String v = value.trim().toLowerCase(Locale.ROOT);
-    try {
-      if (v.startsWith("pt") || v.startsWith("p")) {
-        return Duration.parse(value.trim().toUpperCase(Locale.ROOT));
-      }
-      if (v.endsWith("ms")) {
-        return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
-      }
-      long n = Long.parseLong(v.substring(0, v.length() - 1));
-      return switch (v.charAt(v.length() - 1)) {
-        case 's' -> Duration.ofSeconds(n);
-        case 'm' -> Duration.ofMinutes(n);
-        case 'h' -> Duration.ofHours(n);
-        default -> Duration.ofSeconds(Long.parseLong(v));
-      };
-    } catch (NumberFormatException | DateTimeParseException | StringIndexOutOfBoundsException e) {
-      throw new IllegalArgumentException(flag + " must be a duration such as 90s, 10m or PT10M, got '" + value + "'");
-    }
   }
 }

@@ -3,8 +3,9 @@ package io.fathom.worker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.fathom.worker.auth.ApiKeyOptions;
-import io.fathom.worker.auth.WorkerApiKeys;
+import io.fathom.common.auth.ApiKeyOptions;
+import io.fathom.common.auth.BearerKeys;
+import io.fathom.common.auth.KeyFile;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -143,14 +144,14 @@ class WorkerAuthTest {
       assertThat(send(second, "GET", "/v1/models", "Bearer " + key, null).statusCode()).isEqualTo(200);
     }
     // Another generated key is another key.
-    assertThat(WorkerApiKeys.generate()).isNotEqualTo(key).hasSize(43);
+    assertThat(BearerKeys.generate()).isNotEqualTo(key).hasSize(43);
   }
 
   @Test
   void aKeyFileWithoutAUsableKeyIsAnError(@TempDir Path data) throws Exception {
     Path file = data.resolve(WorkerOptions.KEY_FILE_NAME);
     Files.writeString(file, "short\n");
-    assertThatThrownBy(() -> WorkerApiKeys.loadOrCreate(file))
+    assertThatThrownBy(() -> KeyFile.loadOrCreate(file))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining(file.toString())
         .hasMessageContaining("16");
@@ -185,12 +186,12 @@ class WorkerAuthTest {
     assertThatThrownBy(() -> WorkerOptions.parse(concat(base, "--api-key", "too-short"), Map.of()))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("--api-key")
-        .hasMessageContaining("at least 16 characters")
+        .hasMessageContaining("16 to 512 characters")
         .hasMessageNotContaining("too-short");
     assertThatThrownBy(() -> WorkerOptions.parse(base, Map.of("FATHOM_WORKER_API_KEYS", KEY + ",short")))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("FATHOM_WORKER_API_KEYS")
-        .hasMessageContaining("at least 16 characters");
+        .hasMessageContaining("16 to 512 characters");
     assertThatThrownBy(() -> WorkerOptions.parse(concat(base, "--api-key", "with space 0123456789"), Map.of()))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("--api-key");
@@ -208,13 +209,13 @@ class WorkerAuthTest {
   void noApiKeyTurnsTheCheckOff() {
     WorkerOptions open = WorkerOptions.parse(new String[] {"--dummy", "tiny", "--no-api-key"}, Map.of());
     assertThat(open.apiKeys()).isEqualTo(ApiKeyOptions.none());
-    assertThat(WorkerApiKeys.none().required()).isFalse();
-    assertThat(WorkerApiKeys.none().verify(null)).isEqualTo(WorkerApiKeys.Verdict.ACCEPTED);
-    WorkerApiKeys keys = WorkerApiKeys.of(java.util.List.of(KEY));
+    assertThat(BearerKeys.none().required()).isFalse();
+    assertThat(BearerKeys.none().verify(null)).isEqualTo(BearerKeys.Verdict.ACCEPTED);
+    BearerKeys keys = BearerKeys.of(java.util.List.of(KEY));
     assertThat(keys.required()).isTrue();
-    assertThat(keys.verify(null)).isEqualTo(WorkerApiKeys.Verdict.MISSING);
-    assertThat(keys.verify("Bearer " + OTHER_KEY)).isEqualTo(WorkerApiKeys.Verdict.INVALID);
-    assertThat(keys.verify("Bearer  " + KEY + " ")).isEqualTo(WorkerApiKeys.Verdict.ACCEPTED);
+    assertThat(keys.verify(null)).isEqualTo(BearerKeys.Verdict.MISSING);
+    assertThat(keys.verify("Bearer " + OTHER_KEY)).isEqualTo(BearerKeys.Verdict.INVALID);
+    assertThat(keys.verify("Bearer  " + KEY + " ")).isEqualTo(BearerKeys.Verdict.ACCEPTED);
   }
 
   private static String[] concat(String[] a, String... b) {

@@ -1,5 +1,6 @@
 package io.fathom.sandbox.server;
 
+import io.fathom.common.auth.BearerKeys;
 import io.fathom.sandbox.ExecResult;
 import io.fathom.sandbox.LimitExceededException;
 import io.fathom.sandbox.LimitKind;
@@ -46,7 +47,7 @@ import tools.jackson.databind.node.ObjectNode;
  *   <li>{@code GET /health} → {@code {"status": "UP", "sandboxes", "max_sandboxes"}}, without a key.
  * </ul>
  *
- * <p>Every other route needs {@code Authorization: Bearer KEY} ({@link ApiKeys}; 401 with {@code
+ * <p>Every other route needs {@code Authorization: Bearer KEY} ({@link BearerKeys}; 401 with {@code
  * WWW-Authenticate: Bearer}). Errors are RFC 9457 problem documents ({@link Problem}). Sandbox work
  * runs on {@link BlockingWork}, never on the event loop; request bodies are read with a cap.
  */
@@ -61,13 +62,13 @@ final class SandboxRoutes {
   static final long MAX_JSON_BYTES = 32L << 20;
 
   private final Sandboxes sandboxes;
-  private final ApiKeys keys;
+  private final BearerKeys keys;
   private final BlockingWork work;
   private final SandboxServerOptions options;
   private final JsonMapper mapper = JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
   private final Object creation = new Object();
 
-  SandboxRoutes(Sandboxes sandboxes, ApiKeys keys, BlockingWork work, SandboxServerOptions options) {
+  SandboxRoutes(Sandboxes sandboxes, BearerKeys keys, BlockingWork work, SandboxServerOptions options) {
     this.sandboxes = sandboxes;
     this.keys = keys;
     this.work = work;
@@ -82,9 +83,9 @@ final class SandboxRoutes {
         allow(method, HttpMethod.GET, HttpMethod.HEAD);
         return health(res);
       }
-      ApiKeys.Verdict verdict = keys.verify(req.requestHeaders().get("authorization"));
-      if (verdict != ApiKeys.Verdict.ACCEPTED) {
-        boolean missing = verdict == ApiKeys.Verdict.MISSING;
+      BearerKeys.Verdict verdict = keys.verify(req.requestHeaders().get("authorization"));
+      if (verdict != BearerKeys.Verdict.ACCEPTED) {
+        boolean missing = verdict == BearerKeys.Verdict.MISSING;
         res.header("www-authenticate", missing ? "Bearer" : "Bearer error=\"invalid_token\"");
         throw new Problem(401, "authorization", null, missing
             ? "missing API key: send the sandbox server's key as 'Authorization: Bearer <key>'"

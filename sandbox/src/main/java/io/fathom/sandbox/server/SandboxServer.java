@@ -1,5 +1,8 @@
 package io.fathom.sandbox.server;
 
+import io.fathom.common.auth.ApiKeyOptions;
+import io.fathom.common.auth.BearerKeys;
+import io.fathom.common.auth.KeyFile;
 import io.fathom.sandbox.SandboxConfig;
 import io.fathom.sandbox.Sandboxes;
 import java.time.Duration;
@@ -33,7 +36,7 @@ public final class SandboxServer implements AutoCloseable {
   private final Sandboxes sandboxes;
   private final BlockingWork work;
   private final ScheduledExecutorService sweeper;
-  private final ApiKeys.KeyFile keyFile;
+  private final Optional<KeyFile> keyFile;
   private final DisposableServer server;
 
   /**
@@ -41,20 +44,15 @@ public final class SandboxServer implements AutoCloseable {
    */
   public SandboxServer(SandboxServerOptions options) {
     this.options = options;
-    ApiKeys keys;
-    if (options.apiKey() != null) {
-      keys = ApiKeys.of(options.apiKey());
-      keyFile = null;
-    } else if (options.noApiKey()) {
-      keys = ApiKeys.none();
-      keyFile = null;
+    if (options.apiKeys().disabled()) {
       log.warn("--no-api-key: the sandbox server runs code for anyone who can reach {}:{}", options.host(), options.port());
-    } else {
-      keyFile = ApiKeys.loadOrCreate(options.apiKeyFile());
-      keys = ApiKeys.of(keyFile.key());
-      log.info("API key {} {} (mode 600); clients send it as 'Authorization: Bearer <key>' (FATHOM_SANDBOX_API_KEY)",
-          keyFile.created() ? "generated into" : "read from", keyFile.file().toAbsolutePath());
     }
+    ApiKeyOptions.Resolved resolved = options.apiKeys().resolve();
+    BearerKeys keys = resolved.keys();
+    keyFile = resolved.file();
+    keyFile.ifPresent(file -> log.info(
+        "API key {} {} (mode 600); clients send it as 'Authorization: Bearer <key>' (FATHOM_SANDBOX_API_KEY)",
+        file.created() ? "generated into" : "read from", file.file().toAbsolutePath()));
     SandboxConfig d = SandboxConfig.defaults(options.root());
     SandboxConfig config = new SandboxConfig(d.root(), d.userName(), d.bwrap(), d.prlimit(), d.setpriv(), d.shell(),
         d.cgroupRoot(), options.cgroupParent(), d.etcFiles(), Duration.ZERO, options.defaultLimits(), options.ceiling());
@@ -109,8 +107,8 @@ public final class SandboxServer implements AutoCloseable {
   }
 
   /** The generated (or read) key's file, when the key came from one. */
-  public Optional<ApiKeys.KeyFile> keyFile() {
-    return Optional.ofNullable(keyFile);
+  public Optional<KeyFile> keyFile() {
+    return keyFile;
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.fathom.sandbox.server;
 
+import io.fathom.common.cli.HelpRequested;
 import io.fathom.sandbox.SandboxUnavailableException;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -27,12 +28,13 @@ public final class SandboxServerMain {
     SandboxServerOptions options;
     try {
       options = SandboxServerOptions.parse(args);
+    } catch (HelpRequested help) {
+      System.out.print(SandboxServerOptions.USAGE);
+      return;
     } catch (IllegalArgumentException e) {
-      if (!e.getMessage().isEmpty()) {
-        System.err.println("error: " + e.getMessage());
-      }
+      System.err.println("error: " + e.getMessage());
       System.err.print(SandboxServerOptions.USAGE);
-      System.exit(e.getMessage().isEmpty() ? 0 : 2);
+      System.exit(2);
       return;
     }
     Logger log = LoggerFactory.getLogger(SandboxServerMain.class);
@@ -53,7 +55,7 @@ public final class SandboxServerMain {
     log.info("fathom sandbox server on {} in {} ms: root {}, at most {} sandboxes, idle expiry {}, key {}",
         server.baseUrl(), (System.nanoTime() - start) / 1_000_000, options.root(), options.maxSandboxes(),
         options.idleTimeout().isZero() ? "off" : options.idleTimeout(),
-        options.noApiKey() ? "none (--no-api-key)" : "required");
+        options.apiKeys().disabled() ? "none (--no-api-key)" : "required");
     stopped.await();
   }
 }

@@ -1,21 +1,24 @@
 package io.fathom.sandbox.server;
 
+import io.fathom.common.auth.ApiKeyOptions;
+import io.fathom.common.cli.CommandLine;
+import io.fathom.common.cli.OptionValues;
 import io.fathom.sandbox.Limits;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
-import java.util.Locale;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The sandbox server's command line ({@link #USAGE}).
  *
  * @param host the address to listen on
  * @param port the port ({@code 0} picks a free one)
- * @param apiKey the key callers must send as {@code Authorization: Bearer KEY} ({@code --api-key}, else
- *     {@code FATHOM_SANDBOX_API_KEY}); null: a key generated into {@code apiKeyFile} (or read from it)
- * @param apiKeyFile where a generated key is kept (mode 600); default {@code $FATHOM_DATA_DIR/sandbox-api-key}
- * @param noApiKey serve every request without a key (local experiments only)
+ * @param apiKeys the keys callers must send as {@code Authorization: Bearer KEY} ({@code --api-key}, else
+ *     {@code FATHOM_SANDBOX_API_KEY}, comma-separated), none ({@code --no-api-key}), or a key generated into
+ *     {@code --api-key-file} (default {@code $FATHOM_DATA_DIR/sandbox-api-key}) or read from it
  * @param root the sandboxes' root directory (see {@link io.fathom.sandbox.SandboxConfig#root()})
  * @param cgroupParent the cgroup under each controller that holds the executions
  * @param idleTimeout a sandbox unused this long is destroyed by the periodic sweep ({@link Duration#ZERO}: never)
@@ -28,9 +31,7 @@ import java.util.Map;
 public record SandboxServerOptions(
     String host,
     int port,
-    String apiKey,
-    Path apiKeyFile,
-    boolean noApiKey,
+    ApiKeyOptions apiKeys,
     Path root,
     String cgroupParent,
     Duration idleTimeout,
@@ -40,7 +41,7 @@ public record SandboxServerOptions(
     Limits ceiling,
     Limits defaultLimits) {
 
-  /** The environment variable with the key when no {@code --api-key} is given. */
+  /** The environment variable with the keys (comma-separated) when no {@code --api-key} is given. */
   public static final String KEY_VARIABLE = "FATHOM_SANDBOX_API_KEY";
 
   /** The generated key's file name, in {@code $FATHOM_DATA_DIR} (default {@code ./data}). */
@@ -56,9 +57,9 @@ public record SandboxServerOptions(
       usage: ./fathom sandbox [options]     (io.fathom.sandbox.server.SandboxServerMain; runs as root)
         --host HOST            the address to listen on (default 127.0.0.1; 0.0.0.0 for other machines)
         --port N               the port (default 8090; 0 picks a free one)
-        --api-key KEY          the key callers send as "Authorization: Bearer KEY" (at least 16 characters;
-                               default: $FATHOM_SANDBOX_API_KEY). Without either, a random key is generated once
-                               into --api-key-file
+        --api-key KEY          a key callers send as "Authorization: Bearer KEY" (16 to 512 characters;
+                               repeatable or comma-separated; default: $FATHOM_SANDBOX_API_KEY, comma-separated).
+                               Without either, a random key is generated once into --api-key-file
         --api-key-file FILE    where the generated key is kept, mode 600 (default: $FATHOM_DATA_DIR/sandbox-api-key,
                                else ./data/sandbox-api-key)
         --no-api-key           serve every request without a key (local experiments only)
@@ -89,14 +90,8 @@ public record SandboxServerOptions(
     if (idleTimeout.isNegative()) {
       throw new IllegalArgumentException("--idle-timeout must not be negative");
     }
-    if (apiKey != null && noApiKey) {
-      throw new IllegalArgumentException("give either --api-key (or " + KEY_VARIABLE + ") or --no-api-key, not both");
-    }
-    if (apiKey != null) {
-      ApiKeys.check("--api-key", apiKey);
-    }
-    if (apiKey == null && !noApiKey && apiKeyFile == null) {
-      throw new IllegalArgumentException("no API key and no file to keep a generated one in");
+    if (apiKeys == null) {
+      throw new IllegalArgumentException("the API key options are missing");
     }
     defaultLimits.requireWithin(ceiling);
   }
@@ -107,27 +102,27 @@ public record SandboxServerOptions(
   }
 
   public SandboxServerOptions withApiKey(String key) {
-    return new SandboxServerOptions(host, port, key, apiKeyFile, false, root, cgroupParent, idleTimeout,
+    return new SandboxServerOptions(host, port, ApiKeyOptions.of(key), root, cgroupParent, idleTimeout,
         maxSandboxes, maxArgs, maxConcurrent, ceiling, defaultLimits);
   }
 
   public SandboxServerOptions withCgroupParent(String parent) {
-    return new SandboxServerOptions(host, port, apiKey, apiKeyFile, noApiKey, root, parent, idleTimeout,
+    return new SandboxServerOptions(host, port, apiKeys, root, parent, idleTimeout,
         maxSandboxes, maxArgs, maxConcurrent, ceiling, defaultLimits);
   }
 
   public SandboxServerOptions withIdleTimeout(Duration d) {
-    return new SandboxServerOptions(host, port, apiKey, apiKeyFile, noApiKey, root, cgroupParent, d,
+    return new SandboxServerOptions(host, port, apiKeys, root, cgroupParent, d,
         maxSandboxes, maxArgs, maxConcurrent, ceiling, defaultLimits);
   }
 
   public SandboxServerOptions withMaxSandboxes(int n) {
-    return new SandboxServerOptions(host, port, apiKey, apiKeyFile, noApiKey, root, cgroupParent, idleTimeout,
+    return new SandboxServerOptions(host, port, apiKeys, root, cgroupParent, idleTimeout,
         n, maxArgs, maxConcurrent, ceiling, defaultLimits);
   }
 
   public SandboxServerOptions withMaxArgs(int n) {
-    return new SandboxServerOptions(host, port, apiKey, apiKeyFile, noApiKey, root, cgroupParent, idleTimeout,
+    return new SandboxServerOptions(host, port, apiKeys, root, cgroupParent, idleTimeout,
         maxSandboxes, n, maxConcurrent, ceiling, defaultLimits);
   }
 
@@ -138,13 +133,15 @@ public record SandboxServerOptions(
 
   /**
    * Parses the command line with {@code env} standing for the environment ({@code
-   * FATHOM_SANDBOX_API_KEY}, {@code FATHOM_DATA_DIR}). {@code --help} throws an exception with an empty
-   * message.
+   * FATHOM_SANDBOX_API_KEY}, {@code FATHOM_DATA_DIR}).
+   *
+   * @throws io.fathom.common.cli.HelpRequested on {@code --help}
+   * @throws IllegalArgumentException naming the option and its bound when an option is malformed
    */
   public static SandboxServerOptions parse(String[] args, Map<String, String> env) {
     String host = "127.0.0.1";
     int port = DEFAULT_PORT;
-    String key = null;
+    List<String> keys = new ArrayList<>();
     boolean noKey = false;
     String dataDir = env.getOrDefault("FATHOM_DATA_DIR", "");
     Path keyFile = Path.of(dataDir.isBlank() ? "./data" : dataDir.strip()).resolve(KEY_FILE_NAME);
@@ -161,61 +158,40 @@ public record SandboxServerOptions(
     int openFiles = 65536;
     long outputBytes = 16 * MIB;
     Duration timeout = Duration.ofMinutes(10);
-    for (int i = 0; i < args.length; i++) {
-      String flag = args[i];
-      String value = null;
-      int eq = flag.indexOf('=');
-      if (flag.startsWith("--") && eq > 0) {
-        value = flag.substring(eq + 1);
-        flag = flag.substring(0, eq);
-      }
-      if (flag.equals("--help") || flag.equals("-h")) {
-        throw new IllegalArgumentException("");
-      }
-      if (flag.equals("--no-api-key")) {
-        noKey = true;
-        continue;
-      }
-      if (value == null) {
-        if (i + 1 >= args.length) {
-          throw new IllegalArgumentException(flag + " needs a value");
-        }
-        value = args[++i];
-      }
+    for (CommandLine.Option option : CommandLine.parse(args, Set.of("--no-api-key"))) {
+      String flag = option.flag();
+      String value = option.value();
       switch (flag) {
+        case "--no-api-key" -> noKey = true;
         case "--host" -> host = value;
-        case "--port" -> port = (int) number(flag, value, 0, 65535);
-        case "--api-key" -> key = value.strip();
+        case "--port" -> port = (int) OptionValues.integer(flag, value, 0, 65535);
+        case "--api-key" -> keys.add(value);
         case "--api-key-file" -> keyFile = Path.of(value);
         case "--root" -> root = Path.of(value);
-        case "--idle-timeout" -> idle = value.strip().equals("0") ? Duration.ZERO : duration(flag, value);
-        case "--max-sandboxes" -> maxSandboxes = (int) number(flag, value, 1, 100_000);
-        case "--max-args" -> maxArgs = (int) number(flag, value, 1, 1_000_000);
-        case "--max-concurrent" -> maxConcurrent = (int) number(flag, value, 1, 100_000);
-        case "--max-memory" -> memory = size(flag, value);
-        case "--max-pids" -> pids = (int) number(flag, value, 8, 1 << 22);
-        case "--max-cpus" -> cpus = decimal(flag, value);
-        case "--max-cpu-seconds" -> cpuSeconds = (int) number(flag, value, 1, Integer.MAX_VALUE);
-        case "--max-file-bytes" -> fileBytes = size(flag, value);
-        case "--max-open-files" -> openFiles = (int) number(flag, value, 16, 1 << 20);
-        case "--max-output-bytes" -> outputBytes = Math.min(size(flag, value), Integer.MAX_VALUE);
-        case "--max-timeout" -> timeout = duration(flag, value);
+        case "--idle-timeout" -> idle = OptionValues.duration(flag, value, true);
+        case "--max-sandboxes" -> maxSandboxes = (int) OptionValues.integer(flag, value, 1, 100_000);
+        case "--max-args" -> maxArgs = (int) OptionValues.integer(flag, value, 1, 1_000_000);
+        case "--max-concurrent" -> maxConcurrent = (int) OptionValues.integer(flag, value, 1, 100_000);
+        case "--max-memory" -> memory = OptionValues.size(flag, value, 1, Long.MAX_VALUE);
+        case "--max-pids" -> pids = (int) OptionValues.integer(flag, value, 8, 1 << 22);
+        case "--max-cpus" -> cpus = OptionValues.positive(flag, value, 1024);
+        case "--max-cpu-seconds" -> cpuSeconds = (int) OptionValues.integer(flag, value, 1, Integer.MAX_VALUE);
+        case "--max-file-bytes" -> fileBytes = OptionValues.size(flag, value, 1, Long.MAX_VALUE);
+        case "--max-open-files" -> openFiles = (int) OptionValues.integer(flag, value, 16, 1 << 20);
+        case "--max-output-bytes" -> outputBytes = OptionValues.size(flag, value, 1, Integer.MAX_VALUE);
+        case "--max-timeout" -> timeout = OptionValues.duration(flag, value, false);
         default -> throw new IllegalArgumentException("unknown option " + flag);
       }
     }
-    String fromEnv = env.getOrDefault(KEY_VARIABLE, "").strip();
-    if (key == null && !fromEnv.isEmpty() && !noKey) {
-      ApiKeys.check(KEY_VARIABLE, fromEnv);
-      key = fromEnv;
-    }
+    ApiKeyOptions auth = ApiKeyOptions.fromCommandLine(keys, noKey, keyFile, KEY_VARIABLE, env);
     Limits ceiling;
     try {
       ceiling = new Limits(memory, pids, cpus, cpuSeconds, fileBytes, openFiles, (int) outputBytes, timeout);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("a --max-* option is too small: " + e.getMessage(), e);
     }
-    return new SandboxServerOptions(host, port, key, keyFile, noKey, root, "fathom-server", idle, maxSandboxes,
-        maxArgs, maxConcurrent, ceiling, clip(Limits.defaults(), ceiling));
+    return new SandboxServerOptions(host, port, auth, root, "fathom-server", idle, maxSandboxes, maxArgs,
+        maxConcurrent, ceiling, clip(Limits.defaults(), ceiling));
   }
 
   /** {@code limits} with every component lowered to the ceiling's where it is above. */
@@ -229,76 +205,5 @@ public record SandboxServerOptions(
         Math.min(limits.openFiles(), ceiling.openFiles()),
         Math.min(limits.outputCapBytes(), ceiling.outputCapBytes()),
         limits.wallTimeout().compareTo(ceiling.wallTimeout()) > 0 ? ceiling.wallTimeout() : limits.wallTimeout());
-  }
-
-  private static long number(String flag, String value, long min, long max) {
-    long n;
-    try {
-      n = Long.parseLong(value.strip());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(flag + " must be an integer, got '" + value + "'");
-    }
-    if (n < min || n > max) {
-      throw new IllegalArgumentException(flag + " must be in " + min + ".." + max + ", got " + n);
-    }
-    return n;
-  }
-
-  private static double decimal(String flag, String value) {
-    try {
-      double d = Double.parseDouble(value.strip());
-      if (!(d > 0 && d <= 1024)) {
-        throw new IllegalArgumentException(flag + " must be in (0, 1024], got " + value);
-      }
-      return d;
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(flag + " must be a number, got '" + value + "'");
-    }
-  }
-
-  /** Bytes, or a number with {@code k}, {@code m} or {@code g} (powers of 1024). */
-  static long size(String flag, String value) {
-    String v = value.strip().toLowerCase(Locale.ROOT);
-    long unit = 1;
-    if (!v.isEmpty() && "kmg".indexOf(v.charAt(v.length() - 1)) >= 0) {
-      unit = 1L << (10 * ("kmg".indexOf(v.charAt(v.length() - 1)) + 1));
-      v = v.substring(0, v.length() - 1);
-    }
-    try {
-      long n = Long.parseLong(v);
-      if (n < 1 || n > Long.MAX_VALUE / unit) {
-        throw new IllegalArgumentException(flag + " is out of range: " + value);
-      }
-      return n * unit;
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(flag + " must be a size such as 512m, 2g or a byte count, got '" + value + "'");
-    }
-  }
-
-  /** {@code 90s}, {@code 10m}, {@code 2h}, {@code 500ms} or ISO-8601 ({@code PT10M}). */
-  static Duration duration(String flag, String value) {
-    String v = value.strip().toLowerCase(Locale.ROOT);
-    try {
-      Duration d;
-      if (v.startsWith("p")) {
-        d = Duration.parse(v.toUpperCase(Locale.ROOT));
-      } else if (v.endsWith("ms")) {
-        d = Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
-      } else {
-        long n = Long.parseLong(v.substring(0, v.length() - 1));
-        d = switch (v.charAt(v.length() - 1)) {
-          case 's' -> Duration.ofSeconds(n);
-          case 'm' -> Duration.ofMinutes(n);
-          case 'h' -> Duration.ofHours(n);
-          default -> Duration.ofSeconds(Long.parseLong(v));
-        };
-      }
-      if (d.isNegative() || d.isZero()) {
-        throw new IllegalArgumentException(flag + " must be positive, got '" + value + "'");
-      }
-      return d;
-    } catch (NumberFormatException | DateTimeParseException | StringIndexOutOfBoundsException e) {
-      throw new IllegalArgumentException(flag + " must be a duration such as 90s, 10m or PT10M, got '" + value + "'");
-    }
   }
 }

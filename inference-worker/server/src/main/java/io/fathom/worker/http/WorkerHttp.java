@@ -1,6 +1,6 @@
 package io.fathom.worker.http;
 
-import io.fathom.worker.auth.WorkerApiKeys;
+import io.fathom.common.auth.BearerKeys;
 import io.fathom.worker.engine.Generator;
 import io.fathom.worker.metrics.WorkerMetrics;
 import io.fathom.worker.model.LoadedModel;
@@ -38,7 +38,7 @@ import tools.jackson.databind.node.ObjectNode;
  * which cancels its request in the engine.
  *
  * <p>Every route but {@code /health} needs {@code Authorization: Bearer KEY} with one of the worker's keys
- * ({@link WorkerApiKeys}); without it the answer is a 401 with OpenAI's error body and {@code WWW-Authenticate:
+ * ({@link BearerKeys}); without it the answer is a 401 with OpenAI's error body and {@code WWW-Authenticate:
  * Bearer}. {@code /metrics} too: Prometheus scrapes it with {@code authorization: {credentials: KEY}}.
  */
 public final class WorkerHttp implements AutoCloseable {
@@ -49,13 +49,13 @@ public final class WorkerHttp implements AutoCloseable {
   private final LoadedModel model;
   private final Generator generator;
   private final WorkerMetrics metrics;
-  private final WorkerApiKeys keys;
+  private final BearerKeys keys;
   private final long maxRequestBytes;
   private final long created = System.currentTimeMillis() / 1000;
   private final DisposableServer server;
 
   public WorkerHttp(
-      LoadedModel model, Generator generator, WorkerMetrics metrics, WorkerApiKeys keys, String host, int port,
+      LoadedModel model, Generator generator, WorkerMetrics metrics, BearerKeys keys, String host, int port,
       long maxRequestBytes) {
     this.model = model;
     this.generator = generator;
@@ -82,8 +82,8 @@ public final class WorkerHttp implements AutoCloseable {
     String path = path(req.uri());
     HttpMethod method = req.method();
     if (!path.equals("/health") && !path.equals("/v1/health")) {
-      WorkerApiKeys.Verdict verdict = keys.verify(req.requestHeaders().get("authorization"));
-      if (verdict != WorkerApiKeys.Verdict.ACCEPTED) {
+      BearerKeys.Verdict verdict = keys.verify(req.requestHeaders().get("authorization"));
+      if (verdict != BearerKeys.Verdict.ACCEPTED) {
         return unauthorized(res, verdict);
       }
     }
@@ -121,8 +121,8 @@ public final class WorkerHttp implements AutoCloseable {
   }
 
   /** A 401 with OpenAI's error body; the key sent (if any) is not echoed. */
-  private Publisher<Void> unauthorized(HttpServerResponse res, WorkerApiKeys.Verdict verdict) {
-    boolean missing = verdict == WorkerApiKeys.Verdict.MISSING;
+  private Publisher<Void> unauthorized(HttpServerResponse res, BearerKeys.Verdict verdict) {
+    boolean missing = verdict == BearerKeys.Verdict.MISSING;
     res.header("www-authenticate", missing ? "Bearer" : "Bearer error=\"invalid_token\"");
     return error(res, new ApiException(401, null, missing
         ? "missing API key: send the worker's key as 'Authorization: Bearer <key>'"
