@@ -281,6 +281,34 @@ class WorkerServerTest {
   }
 
   @Test
+  void aRequestedStopTokenIsTheStopReasonOnBothEndpointsAndTheEndOfTurnIsNot() throws Exception {
+    int think = tokenizer().tokenToId("<think>").getAsInt();
+    int imEnd = tokenizer().tokenToId("<|im_end|>").getAsInt();
+    int[] words = tokenizer().encode("one two");
+    int[] byStopId = java.util.stream.IntStream.concat(java.util.Arrays.stream(words), java.util.stream.IntStream.of(think, words[0]))
+        .toArray();
+    scripted.script(byStopId);
+    JsonNode completion = post("/v1/completions", "{\"prompt\":\"q\",\"max_tokens\":50,\"stop_token_ids\":[" + think + "]}")
+        .path("choices").get(0);
+    assertThat(completion.path("finish_reason").asString()).isEqualTo("stop");
+    assertThat(completion.path("stop_reason").asInt()).isEqualTo(think);
+    assertThat(completion.path("text").asString()).doesNotContain("<think>").endsWith("two");
+    scripted.script(byStopId);
+    JsonNode chat = post("/v1/chat/completions",
+        "{\"messages\":[{\"role\":\"user\",\"content\":\"q\"}],\"max_tokens\":50,\"stop_token_ids\":[" + think + "]}")
+        .path("choices").get(0);
+    assertThat(chat.path("finish_reason").asString()).isEqualTo("stop");
+    assertThat(chat.path("stop_reason").asInt()).isEqualTo(think);
+    scripted.script(java.util.stream.IntStream.concat(java.util.Arrays.stream(words), java.util.stream.IntStream.of(imEnd)).toArray());
+    JsonNode ended = post("/v1/chat/completions",
+        "{\"messages\":[{\"role\":\"user\",\"content\":\"q\"}],\"max_tokens\":50,\"stop_token_ids\":[" + think + "]}")
+        .path("choices").get(0);
+    assertThat(ended.path("finish_reason").asString()).isEqualTo("stop");
+    assertThat(ended.path("stop_reason").isNull()).as("the end of turn is no requested stop").isTrue();
+    assertThat(ended.path("message").path("content").asString()).isEqualTo("one two");
+  }
+
+  @Test
   void chatCompletionWithToolsReturnsParsedToolCalls() throws Exception {
     int imEnd = tokenizer().tokenToId("<|im_end|>").getAsInt();
     String output = "<think>\nthe user wants the weather\n</think>\n\nLet me check.\n<tool_call>\n"

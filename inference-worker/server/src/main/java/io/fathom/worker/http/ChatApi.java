@@ -15,8 +15,8 @@ import io.fathom.protocol.openai.ToolSpec;
 import io.fathom.protocol.template.ChatTemplateException;
 import io.fathom.protocol.tokenizer.HfTokenizer;
 import io.fathom.worker.model.LoadedModel;
+import io.fathom.worker.text.GeneratedText;
 import io.fathom.worker.text.OutputDecoder;
-import io.fathom.worker.text.StopStrings;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -66,9 +66,13 @@ final class ChatApi {
     CompletionsApi.checkLength(prompt.length, sampling.maxTokens() == null ? 1 : sampling.maxTokens(),
         sampling.maxTokens() != null, maxSequenceLength, "messages");
     int maxTokens = sampling.maxTokens() == null ? maxSequenceLength - prompt.length : sampling.maxTokens();
-    int[] stops = model.endOfTurnId() < 0 ? model.stopTokenIds() : union(model.stopTokenIds(), model.endOfTurnId());
-    SamplingParams params = sampling.toParams(maxTokens, stops, logprobs ? (top == null ? 0 : top) : 0);
+    SamplingParams params = sampling.toParams(maxTokens, endIds(model), logprobs ? (top == null ? 0 : top) : 0);
     return new Prepared(prompt, sampling, params, rendered.knownTools(), logprobs, top == null ? 0 : top);
+  }
+
+  /** The ids that end a chat turn by default: the model's stop ids and its end of turn. */
+  static int[] endIds(LoadedModel model) {
+    return model.endOfTurnId() < 0 ? model.stopTokenIds() : union(model.stopTokenIds(), model.endOfTurnId());
   }
 
   /** The prompt text of a chat request and the tools whose calls are parsed. */
@@ -265,18 +269,15 @@ final class ChatApi {
     private final GenerationRun run;
     private final String id = Json.id("chatcmpl-");
     private final long created = System.currentTimeMillis() / 1000;
-    private final OutputDecoder decoder;
-    private final StopStrings stops;
-    private final Set<Integer> stopIds = new HashSet<>();
+    private final GeneratedText text;
+    private final List<Integer> tokens;
     private final NanbeigeOutputParser parser;
     private final List<ParseEvent> events = new ArrayList<>();
-    private final List<Integer> tokens = new ArrayList<>();
     private final List<SampledToken> sampled = new ArrayList<>();
     private final List<ObjectNode> calls = new ArrayList<>();
     private final List<ParseEvent.ParseError> errors = new ArrayList<>();
     private boolean stopped;
     private String finishReason;
-    private JsonNode stopReason;
     private ParsedTurn turn;
     private Usage usage;
 
@@ -285,11 +286,8 @@ final class ChatApi {
       this.tokenizer = model.tokenizer();
       this.request = request;
       this.run = run;
-      this.decoder = new OutputDecoder(tokenizer, request.sampling().skipSpecialTokens(), request.prompt());
-      this.stops = new StopStrings(request.sampling().stop(), request.sampling().includeStopStrInOutput());
-      for (int s : request.params().stopTokenIds()) {
-        stopIds.add(s);
-      }
+      this.text = request.sampling().newText(tokenizer, request.prompt(), request.params(), endIds(model));
+      this.tokens = text.tokens();
       this.parser = new NanbeigeOutputParser(request.knownTools(), ReasoningStart.DETECT, events::add);
     }
 
@@ -298,15 +296,10 @@ final class ChatApi {
       if (stopped) {
         return List.of();
       }
-      int id = token.token();
-      tokens.add(id);
       sampled.add(token);
-      boolean stopToken = stopIds.contains(id) && !request.sampling().includeStopStrInOutput();
-      StopStrings.Result r = stops.feed(stopToken ? "" : decoder.next(id));
-      parser.feed(r.text());
-      if (r.stopped()) {
+      parser.feed(text.accept(token.token()));
+      if (text.stoppedByString()) {
         stopped = true;
-        stopReason = Json.MAPPER.getNodeFactory().stringNode(r.stop());
         run.stop();
         finishParse("stop");
       }
@@ -316,26 +309,10 @@ final class ChatApi {
     List<ParseEvent> finish(FinishReason reason, Usage usage) {
       this.usage = usage;
       if (!stopped) {
-        StopStrings.Result r = stops.feed(decoder.finish());
-        parser.feed(r.stopped() ? r.text() : r.text() + stops.flush());
-        if (r.stopped()) {
-          stopReason = Json.MAPPER.getNodeFactory().stringNode(r.stop());
-        } else if (reason == FinishReason.STOP && !tokens.isEmpty() && !stopIds.isEmpty()
-            && !contains(model.stopTokenIds(), tokens.getLast()) && tokens.getLast() != model.endOfTurnId()) {
-          stopReason = Json.MAPPER.getNodeFactory().numberNode(tokens.getLast());
-        }
-        finishParse(r.stopped() || reason == FinishReason.STOP ? "stop" : reason == FinishReason.LENGTH ? "length" : "abort");
+        parser.feed(text.finish(reason));
+        finishParse(text.stoppedByString() || reason == FinishReason.STOP ? "stop" : reason == FinishReason.LENGTH ? "length" : "abort");
       }
       return drain();
-    }
-
-    private static boolean contains(int[] ids, int id) {
-      for (int i : ids) {
-        if (i == id) {
-          return true;
-        }
-      }
-      return false;
     }
 
     private void finishParse(String reason) {
@@ -392,7 +369,7 @@ final class ChatApi {
         choice.putNull("logprobs");
       }
       choice.put("finish_reason", finishReason);
-      choice.set("stop_reason", stopReason);
+      choice.set("stop_reason", Json.stopReason(text));
       if (!errors.isEmpty()) {
         choice.set("fathom_parse_errors", errorsNode(errors));
       }
@@ -430,11 +407,11 @@ final class ChatApi {
 
     private ObjectNode entry(int id, double logprob) {
       ObjectNode n = Json.object();
-      String text = OutputDecoder.tokenText(tokenizer, id);
-      n.put("token", text);
+      String piece = OutputDecoder.tokenText(tokenizer, id);
+      n.put("token", piece);
       n.put("logprob", logprob);
       ArrayNode bytes = n.putArray("bytes");
-      for (byte b : text.getBytes(StandardCharsets.UTF_8)) {
+      for (byte b : piece.getBytes(StandardCharsets.UTF_8)) {
         bytes.add(b & 0xFF);
       }
       return n;
@@ -459,7 +436,7 @@ final class ChatApi {
         choice.putNull("finish_reason");
       } else {
         choice.put("finish_reason", finish);
-        choice.set("stop_reason", stopReason);
+        choice.set("stop_reason", Json.stopReason(text));
       }
       return root;
     }

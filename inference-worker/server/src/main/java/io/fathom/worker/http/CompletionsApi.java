@@ -7,12 +7,10 @@ import io.fathom.engine.sampling.SamplingParams;
 import io.fathom.engine.sampling.TokenLogprob;
 import io.fathom.protocol.tokenizer.HfTokenizer;
 import io.fathom.worker.model.LoadedModel;
+import io.fathom.worker.text.GeneratedText;
 import io.fathom.worker.text.OutputDecoder;
-import io.fathom.worker.text.StopStrings;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.JsonNode;
@@ -104,15 +102,12 @@ final class CompletionsApi {
     private final GenerationRun run;
     private final String id = Json.id("cmpl-");
     private final long created = System.currentTimeMillis() / 1000;
-    private final OutputDecoder decoder;
-    private final StopStrings stops;
-    private final Set<Integer> stopIds = new HashSet<>();
-    private final List<Integer> tokens = new ArrayList<>();
+    private final GeneratedText generated;
+    private final List<Integer> tokens;
     private final StringBuilder text = new StringBuilder();
     private final Logprobs logprobs;
     private boolean stopped;
     private String finishReason;
-    private JsonNode stopReason;
     private Usage usage;
 
     Assembler(LoadedModel model, Prepared request, GenerationRun run) {
@@ -120,11 +115,8 @@ final class CompletionsApi {
       this.tokenizer = model.tokenizer();
       this.request = request;
       this.run = run;
-      this.decoder = new OutputDecoder(tokenizer, request.sampling().skipSpecialTokens(), request.prompt());
-      this.stops = new StopStrings(request.sampling().stop(), request.sampling().includeStopStrInOutput());
-      for (int s : request.params().stopTokenIds()) {
-        stopIds.add(s);
-      }
+      this.generated = request.sampling().newText(tokenizer, request.prompt(), request.params(), model.stopTokenIds());
+      this.tokens = generated.tokens();
       this.logprobs = request.logprobs() >= 0 ? new Logprobs(tokenizer, request.tokensAsIds()) : null;
     }
 
@@ -161,23 +153,19 @@ final class CompletionsApi {
         return null;
       }
       int id = token.token();
-      tokens.add(id);
-      boolean stopToken = stopIds.contains(id) && !request.sampling().includeStopStrInOutput();
-      String piece = stopToken ? "" : decoder.next(id);
       int offset = text.length();
-      StopStrings.Result r = stops.feed(piece);
-      text.append(r.text());
+      String piece = generated.accept(id);
+      text.append(piece);
       if (logprobs != null) {
         logprobs.add(tokenString(id), token.logprob(), token.topLogprobs(), offset);
       }
-      if (r.stopped()) {
+      if (generated.stoppedByString()) {
         stopped = true;
         finishReason = "stop";
-        stopReason = Json.MAPPER.getNodeFactory().stringNode(r.stop());
         run.finishLabel(finishReason);
         run.stop();
       }
-      return r.text();
+      return piece;
     }
 
     /** The remaining text at the end. */
@@ -186,33 +174,15 @@ final class CompletionsApi {
       if (stopped) {
         return "";
       }
-      StopStrings.Result r = stops.feed(decoder.finish());
-      String rest = r.text() + stops.flush();
+      String rest = generated.finish(reason);
       text.append(rest);
-      if (r.stopped()) {
-        finishReason = "stop";
-        stopReason = Json.MAPPER.getNodeFactory().stringNode(r.stop());
-      } else {
-        finishReason = switch (reason) {
-          case STOP -> "stop";
-          case LENGTH -> "length";
-          case CANCELLED -> "abort";
-        };
-        if (reason == FinishReason.STOP && !tokens.isEmpty() && !isEos(tokens.getLast())) {
-          stopReason = Json.MAPPER.getNodeFactory().numberNode(tokens.getLast());
-        }
-      }
+      finishReason = generated.stoppedByString() ? "stop" : switch (reason) {
+        case STOP -> "stop";
+        case LENGTH -> "length";
+        case CANCELLED -> "abort";
+      };
       run.finishLabel(finishReason);
       return rest;
-    }
-
-    private boolean isEos(int id) {
-      for (int e : model.stopTokenIds()) {
-        if (e == id && !request.sampling().ignoreEos()) {
-          return true;
-        }
-      }
-      return false;
     }
 
     private String tokenString(int id) {
@@ -230,7 +200,7 @@ final class CompletionsApi {
         choice.set("logprobs", logprobs.node(0, logprobs.size()));
       }
       choice.put("finish_reason", finishReason);
-      choice.set("stop_reason", stopReason);
+      choice.set("stop_reason", Json.stopReason(generated));
       if (request.sampling().returnTokenIds()) {
         ArrayNode ids = choice.putArray("token_ids");
         tokens.forEach(ids::add);
@@ -267,7 +237,7 @@ final class CompletionsApi {
         choice.putNull("stop_reason");
       } else {
         choice.put("finish_reason", finish);
-        choice.set("stop_reason", stopReason);
+        choice.set("stop_reason", Json.stopReason(generated));
       }
       if (request.sampling().returnTokenIds()) {
         ArrayNode ids = choice.putArray("token_ids");

@@ -1,5 +1,6 @@
 package io.fathom.worker.http;
 
+import io.fathom.worker.text.GeneratedText;
 import io.fathom.engine.runtime.Usage;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ThreadLocalRandom;
@@ -36,6 +37,14 @@ final class Json {
   static final String DONE = "data: [DONE]\n\n";
 
   /** OpenAI's usage, with {@code prompt_tokens_details.cached_tokens}. */
+  /** vLLM's {@code stop_reason}: the stop string or requested stop token id that ended the text, else null. */
+  static JsonNode stopReason(GeneratedText text) {
+    if (text.stopString() != null) {
+      return MAPPER.getNodeFactory().stringNode(text.stopString());
+    }
+    return text.stopTokenId() >= 0 ? MAPPER.getNodeFactory().numberNode(text.stopTokenId()) : MAPPER.getNodeFactory().nullNode();
+  }
+
   static ObjectNode usage(Usage usage, int completionTokens) {
     ObjectNode u = object();
     u.put("prompt_tokens", usage.promptTokens());

@@ -1,9 +1,14 @@
 package io.fathom.worker.http;
 
 import io.fathom.engine.sampling.SamplingParams;
+import io.fathom.protocol.tokenizer.HfTokenizer;
+import io.fathom.worker.text.GeneratedText;
+import io.fathom.worker.text.OutputDecoder;
+import io.fathom.worker.text.StopStrings;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.IntPredicate;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -106,6 +111,17 @@ record SamplingRequest(
     if (Fields.get(body, "prompt_logprobs") != null) {
       throw ApiException.badRequest("prompt_logprobs", "prompt_logprobs is not supported");
     }
+  }
+
+  /**
+   * The text of a generation for {@code prompt} with these parameters: stop strings and {@code
+   * include_stop_str_in_output} from the request, stop ids from {@code params}, and {@code eosIds} (those given
+   * to {@link #toParams}) ending it without a {@code stop_reason} unless {@code ignore_eos}.
+   */
+  GeneratedText newText(HfTokenizer tokenizer, int[] prompt, SamplingParams params, int[] eosIds) {
+    IntPredicate endsByDefault = id -> !ignoreEos && Arrays.stream(eosIds).anyMatch(e -> e == id);
+    return new GeneratedText(new OutputDecoder(tokenizer, skipSpecialTokens, prompt),
+        new StopStrings(stop, includeStopStrInOutput), params.stopTokenIds(), includeStopStrInOutput, endsByDefault);
   }
 
   /** The engine's parameters: EOS ids unless {@code ignore_eos}, plus the request's stop ids. */
