@@ -5,312 +5,294 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * {@code out[t, r] = Σ_c W[r, c] · x[t, c]} for an {@link Int8Matrix}, dequantized on the fly and accumulated in
- * f32: each block's int8 values are loaded a vector at a time, widened to float lanes and multiplied by the
- * activations into a block sum, which is then scaled into the output's accumulator. Split over output rows like
- * {@link MatMul}, with the same cache tiles: two rows times four tokens in a prefill or a batch (each block
- * widened once for four tokens), one row at a time in a lone decode (four for long rows).
+ * f32, over its panels as {@link Bf16PanelMatMul} goes over bf16 ones: threads split the panels; a panel is one
+ * sequential stream; for each block its 32 scales become two vectors, and each column's 32 int8 weights are
+ * widened to two float vectors, multiplied by the scales, and added times each token's activation (broadcast)
+ * into accumulators that hold 32 outputs. Eight tokens go through a panel at once, then four, then one.
  *
- * <p>The tiling decides only which outputs share loads: every output is computed by the same sequence of
- * operations (block sums in column order, the reduction, then the columns past the last full block), so a
- * token's result does not depend on what else is in its batch. Columns past the last full block take a
- * scalar path, as do CPUs whose vectors hold fewer than 8 floats.
+ * <p>Every output is the same sum in the same order whichever group computes it, so a token's result does not
+ * depend on what else is in its batch, bit for bit. CPUs whose vectors hold fewer than 8 floats take a scalar
+ * path over the same layout.
  */
 public final class Int8MatMul {
 
   private static final VectorSpecies<Float> F32 = WeightVectors.F32;
   private static final int LANES = WeightVectors.LANES;
   private static final int BLOCK = Int8Matrix.BLOCK;
+  private static final int PANEL = Int8Matrix.PANEL;
+  private static final int SCALES_BYTES = Int8Matrix.SCALES_BYTES;
+  private static final ValueLayout.OfShort SCALE = Int8Matrix.SCALE;
   /** One byte per float lane: 64 bits of int8 for 8 floats, 128 for 16. */
-  private static final boolean VECTORIZED = LANES >= 8 && BLOCK % LANES == 0;
+  private static final boolean VECTORIZED = LANES >= 8;
   private static final VectorSpecies<Byte> I8 =
       VECTORIZED ? VectorSpecies.of(byte.class, VectorShape.forBitSize(F32.vectorBitSize() / 4)) : null;
-  private static final boolean TWO_VECTORS_A_BLOCK = VECTORIZED && BLOCK == 2 * LANES;
-  private static final ValueLayout.OfShort SCALE = Int8Matrix.SCALE;
-  private static final int TOKEN_GROUP = 4;
-  /**
-   * From this many columns on, a lone decode takes four rows at a time: a token's activations (32 KB and more)
-   * no longer stay in L1 from one row to the next, so each activation vector is loaded once for four rows
-   * (measured on the 2,560 × 10,496 down projection: 24 against 13 GB/s for two rows; on 10,496 × 2,560 one
-   * row at a time is fastest, 25–28 GB/s).
-   */
-  private static final int LONG_ROW = 8192;
-  private static final int ROW_TILE = 16;
+  private static final VectorOperators.Conversion<Byte, Float> B2F = VectorOperators.B2F;
+  private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+  private static final VectorSpecies<Integer> I32 = VectorSpecies.of(int.class, F32.vectorShape());
+  private static final VectorSpecies<Short> HALF =
+      VECTORIZED ? VectorSpecies.of(short.class, VectorShape.forBitSize(F32.vectorBitSize() / 2)) : null;
+  private static final VectorOperators.Conversion<Short, Integer> S2I = VectorOperators.S2I;
+  private static final VectorOperators.Binary LSHL = VectorOperators.LSHL;
+
 
   private Int8MatMul() {}
 
   /** Multiplies {@code tokens} rows of {@code x} ({@code cols} wide) by {@code w}'s transpose into {@code out}. */
   public static void multiply(Int8Matrix w, float[] x, float[] out, int tokens, ParallelRunner parallel) {
+    multiply(w, x, out, tokens, parallel, VECTORIZED);
+  }
+
+  /** As {@link #multiply(Int8Matrix, float[], float[], int, ParallelRunner)}, on the scalar path unless {@code vectorized}. */
+  static void multiply(Int8Matrix w, float[] x, float[] out, int tokens, ParallelRunner parallel, boolean vectorized) {
     int rows = w.rows();
     int cols = w.cols();
-    if (x.length < (long) tokens * cols || out.length < (long) tokens * rows) {
-      throw new IllegalArgumentException(
-          w.name() + ": " + tokens + " tokens need x of " + ((long) tokens * cols) + " and out of "
-              + ((long) tokens * rows) + " floats, got " + x.length + " and " + out.length);
+    PanelOutputs.check(w.name(), rows, cols, x, out, tokens);
+    MemorySegment data = w.data();
+    long panelBytes = Int8Matrix.panelBytes(cols);
+    if (!vectorized) {
+      parallel.forRange(w.panels(), (long) PANEL * cols * tokens, (from, to) -> {
+        for (int p = from; p < to; p++) {
+          panelScalar(data, panelBytes, p, cols, x, tokens, out, rows);
+        }
+      });
+      return;
     }
     if (tokens == 1) {
-      // A lone decode has a task of its own, so the JIT compiles its loop apart from the batched tiles'.
-      parallel.forRange(rows, cols, (from, to) -> rowsTimesOne(w, from, to, x, 0, out));
+      // A lone decode has a task of its own, so the JIT compiles its loop apart from the batched ones.
+      parallel.forRange(w.panels(), (long) PANEL * cols, (from, to) -> {
+        for (int p = from; p < to; p++) {
+          panelTimesOne(data, panelBytes, p, cols, x, 0, out, rows);
+        }
+      });
       return;
     }
     parallel.forRange(
-        rows,
-        (long) cols * tokens,
+        w.panels(),
+        (long) PANEL * cols * tokens,
         (from, to) -> {
-          for (int tile = from; tile < to; tile += ROW_TILE) {
-            int tileEnd = Math.min(to, tile + ROW_TILE);
+          float[] scales = new float[Int8Matrix.blocksPerRow(cols) * BLOCK + PANEL];
+          for (int p = from; p < to; p++) {
             int t = 0;
-            for (; t + TOKEN_GROUP <= tokens; t += TOKEN_GROUP) {
-              int r = tile;
-              for (; r + 2 <= tileEnd; r += 2) {
-                twoRowsTimesFour(w, r, x, t, out);
-              }
-              for (; r < tileEnd; r++) {
-                for (int u = t; u < t + TOKEN_GROUP; u++) {
-                  out[u * rows + r] = oneRowTimesOne(w, r, x, u);
-                }
-              }
+            if (tokens >= 4) {
+              panelScales(data, p * panelBytes, cols, scales);
+            }
+            for (; t + 8 <= tokens; t += 8) {
+              panelTimesEight(data, panelBytes, scales, p, cols, x, t, out, rows);
+            }
+            for (; t + 4 <= tokens; t += 4) {
+              panelTimesFour(data, panelBytes, scales, p, cols, x, t, out, rows);
             }
             for (; t < tokens; t++) {
-              rowsTimesOne(w, tile, tileEnd, x, t, out);
+              panelTimesOne(data, panelBytes, p, cols, x, t, out, rows);
             }
           }
         });
   }
 
-  /** Rows {@code from..to} times token {@code t}: one row at a time, four for long rows. */
-  private static void rowsTimesOne(Int8Matrix w, int from, int to, float[] x, int t, float[] out) {
-    int r = from;
-    for (; TWO_VECTORS_A_BLOCK && w.cols() >= LONG_ROW && r + 4 <= to; r += 4) {
-      fourRowsTimesOne(w, r, x, t, out);
-    }
-    for (; r < to; r++) {
-      out[t * w.rows() + r] = oneRowTimesOne(w, r, x, t);
-    }
-  }
-
-  /** {@link #LANES} int8 values at byte {@code offset}, widened to floats (exact). */
-  private static FloatVector widen(MemorySegment quants, long offset) {
-    return (FloatVector)
-        ByteVector.fromMemorySegment(I8, quants, offset, ByteOrder.nativeOrder())
-            .convertShape(VectorOperators.B2F, F32, 0);
-  }
-
-  private static int fullBlocks(Int8Matrix w) {
-    return VECTORIZED ? w.cols() / BLOCK : 0;
-  }
-
-  /** {@code sum} (the reduced accumulator) plus the blocks past the last full one, in column order. */
-  private static float finish(Int8Matrix w, int r, float[] x, int t, float sum) {
-    MemorySegment quants = w.quants();
-    int cols = w.cols();
-    long row = (long) r * cols;
-    int xOff = t * cols;
-    for (int b = fullBlocks(w); b < w.blocksPerRow(); b++) {
-      int end = Math.min(cols, (b + 1) * BLOCK);
-      float blockSum = 0;
-      for (int c = b * BLOCK; c < end; c++) {
-        blockSum += quants.get(ValueLayout.JAVA_BYTE, row + c) * x[xOff + c];
+  /** Panel {@code p} times token {@code t}: two accumulators, the decode of one sequence. */
+  private static void panelTimesOne(MemorySegment w, long panelBytes, int p, int cols, float[] x, int t, float[] out, int rows) {
+    int x0 = t * cols;
+    FloatVector a00 = FloatVector.zero(F32);
+    FloatVector a01 = a00;
+    FloatVector s0 = a00;
+    FloatVector s1 = a00;
+    long q = p * panelBytes;
+    for (int c = 0; c < cols; c++, q += PANEL) {
+      if ((c & (BLOCK - 1)) == 0) {
+        // A block starts with its 32 f16 scales, widened in place: the f16 bits moved into an f32 and scaled by
+        // 2^112 give the same value exactly, subnormals included.
+        IntVector h0 = (IntVector) ShortVector.fromMemorySegment(HALF, w, q, LE).convertShape(S2I, I32, 0);
+        s0 = h0.and(0x7FFF).lanewise(LSHL, 13).or(h0.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats().mul(0x1p112f);
+        IntVector h1 = (IntVector) ShortVector.fromMemorySegment(HALF, w, q + LANES * 2, LE).convertShape(S2I, I32, 0);
+        s1 = h1.and(0x7FFF).lanewise(LSHL, 13).or(h1.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats().mul(0x1p112f);
+        q += SCALES_BYTES;
       }
-      sum += blockSum * w.scale(r, b);
+      FloatVector w0 = ((FloatVector) ByteVector.fromMemorySegment(I8, w, q, LE).convertShape(B2F, F32, 0)).mul(s0);
+      FloatVector w1 = ((FloatVector) ByteVector.fromMemorySegment(I8, w, q + LANES, LE).convertShape(B2F, F32, 0)).mul(s1);
+      FloatVector v = FloatVector.broadcast(F32, x[x0 + c]);
+      a00 = w0.fma(v, a00);
+      a01 = w1.fma(v, a01);
     }
-    return sum;
+    PanelOutputs.store(a00, a01, out, t * rows, p, rows);
   }
 
-  /**
-   * Row {@code r} times token {@code t}: the decode of a lone sequence. One row at a time measured fastest on
-   * rows shorter than {@link #LONG_ROW} (28 against 17 GB/s for four rows sharing the activation loads, on
-   * 10,496 × 2,560). With 16 lanes a block is two vectors, written out; other widths loop.
-   */
-  private static float oneRowTimesOne(Int8Matrix w, int r, float[] x, int t) {
-    MemorySegment quants = w.quants();
-    MemorySegment scales = w.scales();
-    int cols = w.cols();
-    long row = (long) r * cols;
-    long scaleRow = (long) r * w.blocksPerRow();
-    int xOff = t * cols;
-    FloatVector acc = FloatVector.zero(F32);
-    int blocks = fullBlocks(w);
-    if (TWO_VECTORS_A_BLOCK) {
-      for (int b = 0; b < blocks; b++) {
-        int c = b * BLOCK;
-        FloatVector blockSum =
-            ((FloatVector)
-                    ByteVector.fromMemorySegment(I8, quants, row + c, ByteOrder.nativeOrder())
-                        .convertShape(VectorOperators.B2F, F32, 0))
-                .mul(FloatVector.fromArray(F32, x, xOff + c));
-        blockSum =
-            ((FloatVector)
-                    ByteVector.fromMemorySegment(I8, quants, row + c + LANES, ByteOrder.nativeOrder())
-                        .convertShape(VectorOperators.B2F, F32, 0))
-                .fma(FloatVector.fromArray(F32, x, xOff + c + LANES), blockSum);
-        acc = blockSum.fma(FloatVector.broadcast(F32, Float.float16ToFloat(scales.getAtIndex(SCALE, scaleRow + b))), acc);
-      }
-    } else {
-      for (int b = 0; b < blocks; b++) {
-        int c = b * BLOCK;
-        FloatVector blockSum = widen(quants, row + c).mul(FloatVector.fromArray(F32, x, xOff + c));
-        for (int j = LANES; j < BLOCK; j += LANES) {
-          blockSum = widen(quants, row + c + j).fma(FloatVector.fromArray(F32, x, xOff + c + j), blockSum);
-        }
-        acc = blockSum.fma(FloatVector.broadcast(F32, Float.float16ToFloat(scales.getAtIndex(SCALE, scaleRow + b))), acc);
-      }
-    }
-    return finish(w, r, x, t, acc.reduceLanes(VectorOperators.ADD));
-  }
 
-  /** Rows {@code r..r+3} times token {@code t}: each row's arithmetic exactly as {@link #oneRowTimesOne}'s. */
-  private static void fourRowsTimesOne(Int8Matrix w, int r, float[] x, int t, float[] out) {
-    MemorySegment quants = w.quants();
-    MemorySegment scales = w.scales();
-    int cols = w.cols();
-    int blocksPerRow = w.blocksPerRow();
-    long row0 = (long) r * cols;
-    long row1 = row0 + cols;
-    long row2 = row1 + cols;
-    long row3 = row2 + cols;
-    long scales0 = (long) r * blocksPerRow;
-    long scales1 = scales0 + blocksPerRow;
-    long scales2 = scales1 + blocksPerRow;
-    long scales3 = scales2 + blocksPerRow;
-    int xOff = t * cols;
-    FloatVector a0 = FloatVector.zero(F32);
-    FloatVector a1 = a0;
-    FloatVector a2 = a0;
-    FloatVector a3 = a0;
-    for (int b = 0, blocks = fullBlocks(w); b < blocks; b++) {
-      int c = b * BLOCK;
-      FloatVector v0 = FloatVector.fromArray(F32, x, xOff + c);
-      FloatVector v1 = FloatVector.fromArray(F32, x, xOff + c + LANES);
-      FloatVector s0 =
-          ((FloatVector)
-                  ByteVector.fromMemorySegment(I8, quants, row0 + c, ByteOrder.nativeOrder())
-                      .convertShape(VectorOperators.B2F, F32, 0))
-              .mul(v0);
-      FloatVector s1 =
-          ((FloatVector)
-                  ByteVector.fromMemorySegment(I8, quants, row1 + c, ByteOrder.nativeOrder())
-                      .convertShape(VectorOperators.B2F, F32, 0))
-              .mul(v0);
-      FloatVector s2 =
-          ((FloatVector)
-                  ByteVector.fromMemorySegment(I8, quants, row2 + c, ByteOrder.nativeOrder())
-                      .convertShape(VectorOperators.B2F, F32, 0))
-              .mul(v0);
-      FloatVector s3 =
-          ((FloatVector)
-                  ByteVector.fromMemorySegment(I8, quants, row3 + c, ByteOrder.nativeOrder())
-                      .convertShape(VectorOperators.B2F, F32, 0))
-              .mul(v0);
-      s0 =
-          ((FloatVector)
-                  ByteVector.fromMemorySegment(I8, quants, row0 + c + LANES, ByteOrder.nativeOrder())
-                      .convertShape(VectorOperators.B2F, F32, 0))
-              .fma(v1, s0);
-      s1 =
-          ((FloatVector)
-                  ByteVector.fromMemorySegment(I8, quants, row1 + c + LANES, ByteOrder.nativeOrder())
-                      .convertShape(VectorOperators.B2F, F32, 0))
-              .fma(v1, s1);
-      s2 =
-          ((FloatVector)
-                  ByteVector.fromMemorySegment(I8, quants, row2 + c + LANES, ByteOrder.nativeOrder())
-                      .convertShape(VectorOperators.B2F, F32, 0))
-              .fma(v1, s2);
-      s3 =
-          ((FloatVector)
-                  ByteVector.fromMemorySegment(I8, quants, row3 + c + LANES, ByteOrder.nativeOrder())
-                      .convertShape(VectorOperators.B2F, F32, 0))
-              .fma(v1, s3);
-      a0 = s0.fma(FloatVector.broadcast(F32, Float.float16ToFloat(scales.getAtIndex(SCALE, scales0 + b))), a0);
-      a1 = s1.fma(FloatVector.broadcast(F32, Float.float16ToFloat(scales.getAtIndex(SCALE, scales1 + b))), a1);
-      a2 = s2.fma(FloatVector.broadcast(F32, Float.float16ToFloat(scales.getAtIndex(SCALE, scales2 + b))), a2);
-      a3 = s3.fma(FloatVector.broadcast(F32, Float.float16ToFloat(scales.getAtIndex(SCALE, scales3 + b))), a3);
-    }
-    int rows = w.rows();
-    out[t * rows + r + 0] = finish(w, r + 0, x, t, a0.reduceLanes(VectorOperators.ADD));
-    out[t * rows + r + 1] = finish(w, r + 1, x, t, a1.reduceLanes(VectorOperators.ADD));
-    out[t * rows + r + 2] = finish(w, r + 2, x, t, a2.reduceLanes(VectorOperators.ADD));
-    out[t * rows + r + 3] = finish(w, r + 3, x, t, a3.reduceLanes(VectorOperators.ADD));
-  }
 
-  /**
-   * Rows {@code r} and {@code r + 1} times tokens {@code t..t+3}: each block widened once for all four tokens,
-   * each activation vector loaded once for both rows.
-   */
-  private static void twoRowsTimesFour(Int8Matrix w, int r, float[] x, int t, float[] out) {
-    MemorySegment quants = w.quants();
-    int cols = w.cols();
-    int rows = w.rows();
-    long row0 = (long) r * cols;
-    long row1 = row0 + cols;
+  /** Panel {@code p} times tokens {@code t..t+3}: eight accumulators; the scales widened beforehand. */
+  private static void panelTimesFour(
+      MemorySegment w, long panelBytes, float[] scales, int p, int cols, float[] x, int t, float[] out, int rows) {
+    long q = p * panelBytes;
     int x0 = t * cols;
     int x1 = x0 + cols;
     int x2 = x1 + cols;
     int x3 = x2 + cols;
     FloatVector a00 = FloatVector.zero(F32);
     FloatVector a01 = a00;
-    FloatVector a02 = a00;
-    FloatVector a03 = a00;
     FloatVector a10 = a00;
     FloatVector a11 = a00;
-    FloatVector a12 = a00;
-    FloatVector a13 = a00;
-    for (int b = 0, blocks = fullBlocks(w); b < blocks; b++) {
-      int c0 = b * BLOCK;
-      FloatVector w0 = widen(quants, row0 + c0);
-      FloatVector w1 = widen(quants, row1 + c0);
-      FloatVector v = FloatVector.fromArray(F32, x, x0 + c0);
-      FloatVector s00 = w0.mul(v);
-      FloatVector s10 = w1.mul(v);
-      v = FloatVector.fromArray(F32, x, x1 + c0);
-      FloatVector s01 = w0.mul(v);
-      FloatVector s11 = w1.mul(v);
-      v = FloatVector.fromArray(F32, x, x2 + c0);
-      FloatVector s02 = w0.mul(v);
-      FloatVector s12 = w1.mul(v);
-      v = FloatVector.fromArray(F32, x, x3 + c0);
-      FloatVector s03 = w0.mul(v);
-      FloatVector s13 = w1.mul(v);
-      for (int c = c0 + LANES, end = c0 + BLOCK; c < end; c += LANES) {
-        w0 = widen(quants, row0 + c);
-        w1 = widen(quants, row1 + c);
-        v = FloatVector.fromArray(F32, x, x0 + c);
-        s00 = w0.fma(v, s00);
-        s10 = w1.fma(v, s10);
-        v = FloatVector.fromArray(F32, x, x1 + c);
-        s01 = w0.fma(v, s01);
-        s11 = w1.fma(v, s11);
-        v = FloatVector.fromArray(F32, x, x2 + c);
-        s02 = w0.fma(v, s02);
-        s12 = w1.fma(v, s12);
-        v = FloatVector.fromArray(F32, x, x3 + c);
-        s03 = w0.fma(v, s03);
-        s13 = w1.fma(v, s13);
+    FloatVector a20 = a00;
+    FloatVector a21 = a00;
+    FloatVector a30 = a00;
+    FloatVector a31 = a00;
+    FloatVector s0 = a00;
+    FloatVector s1 = a00;
+    for (int c = 0; c < cols; c++, q += PANEL) {
+      if ((c & (BLOCK - 1)) == 0) {
+        s0 = FloatVector.fromArray(F32, scales, c);
+        s1 = FloatVector.fromArray(F32, scales, c + LANES);
+        q += SCALES_BYTES;
       }
-      FloatVector scale0 = FloatVector.broadcast(F32, w.scale(r, b));
-      FloatVector scale1 = FloatVector.broadcast(F32, w.scale(r + 1, b));
-      a00 = s00.fma(scale0, a00);
-      a01 = s01.fma(scale0, a01);
-      a02 = s02.fma(scale0, a02);
-      a03 = s03.fma(scale0, a03);
-      a10 = s10.fma(scale1, a10);
-      a11 = s11.fma(scale1, a11);
-      a12 = s12.fma(scale1, a12);
-      a13 = s13.fma(scale1, a13);
+      FloatVector w0 = ((FloatVector) ByteVector.fromMemorySegment(I8, w, q, LE).convertShape(B2F, F32, 0)).mul(s0);
+      FloatVector w1 = ((FloatVector) ByteVector.fromMemorySegment(I8, w, q + LANES, LE).convertShape(B2F, F32, 0)).mul(s1);
+      FloatVector v = FloatVector.broadcast(F32, x[x0 + c]);
+      a00 = w0.fma(v, a00);
+      a01 = w1.fma(v, a01);
+      v = FloatVector.broadcast(F32, x[x1 + c]);
+      a10 = w0.fma(v, a10);
+      a11 = w1.fma(v, a11);
+      v = FloatVector.broadcast(F32, x[x2 + c]);
+      a20 = w0.fma(v, a20);
+      a21 = w1.fma(v, a21);
+      v = FloatVector.broadcast(F32, x[x3 + c]);
+      a30 = w0.fma(v, a30);
+      a31 = w1.fma(v, a31);
     }
-    out[t * rows + r] = finish(w, r, x, t, a00.reduceLanes(VectorOperators.ADD));
-    out[(t + 1) * rows + r] = finish(w, r, x, t + 1, a01.reduceLanes(VectorOperators.ADD));
-    out[(t + 2) * rows + r] = finish(w, r, x, t + 2, a02.reduceLanes(VectorOperators.ADD));
-    out[(t + 3) * rows + r] = finish(w, r, x, t + 3, a03.reduceLanes(VectorOperators.ADD));
-    out[t * rows + r + 1] = finish(w, r + 1, x, t, a10.reduceLanes(VectorOperators.ADD));
-    out[(t + 1) * rows + r + 1] = finish(w, r + 1, x, t + 1, a11.reduceLanes(VectorOperators.ADD));
-    out[(t + 2) * rows + r + 1] = finish(w, r + 1, x, t + 2, a12.reduceLanes(VectorOperators.ADD));
-    out[(t + 3) * rows + r + 1] = finish(w, r + 1, x, t + 3, a13.reduceLanes(VectorOperators.ADD));
+    PanelOutputs.store(a00, a01, out, t * rows, p, rows);
+    PanelOutputs.store(a10, a11, out, (t + 1) * rows, p, rows);
+    PanelOutputs.store(a20, a21, out, (t + 2) * rows, p, rows);
+    PanelOutputs.store(a30, a31, out, (t + 3) * rows, p, rows);
+  }
+
+
+
+
+  /** Panel {@code p} times tokens {@code t..t+7}: sixteen accumulators; the scales widened beforehand. */
+  private static void panelTimesEight(
+      MemorySegment w, long panelBytes, float[] scales, int p, int cols, float[] x, int t, float[] out, int rows) {
+    long q = p * panelBytes;
+    int x0 = t * cols;
+    int x1 = x0 + cols;
+    int x2 = x1 + cols;
+    int x3 = x2 + cols;
+    int x4 = x3 + cols;
+    int x5 = x4 + cols;
+    int x6 = x5 + cols;
+    int x7 = x6 + cols;
+    FloatVector a00 = FloatVector.zero(F32);
+    FloatVector a01 = a00;
+    FloatVector a10 = a00;
+    FloatVector a11 = a00;
+    FloatVector a20 = a00;
+    FloatVector a21 = a00;
+    FloatVector a30 = a00;
+    FloatVector a31 = a00;
+    FloatVector a40 = a00;
+    FloatVector a41 = a00;
+    FloatVector a50 = a00;
+    FloatVector a51 = a00;
+    FloatVector a60 = a00;
+    FloatVector a61 = a00;
+    FloatVector a70 = a00;
+    FloatVector a71 = a00;
+    FloatVector s0 = a00;
+    FloatVector s1 = a00;
+    for (int c = 0; c < cols; c++, q += PANEL) {
+      if ((c & (BLOCK - 1)) == 0) {
+        s0 = FloatVector.fromArray(F32, scales, c);
+        s1 = FloatVector.fromArray(F32, scales, c + LANES);
+        q += SCALES_BYTES;
+      }
+      FloatVector w0 = ((FloatVector) ByteVector.fromMemorySegment(I8, w, q, LE).convertShape(B2F, F32, 0)).mul(s0);
+      FloatVector w1 = ((FloatVector) ByteVector.fromMemorySegment(I8, w, q + LANES, LE).convertShape(B2F, F32, 0)).mul(s1);
+      FloatVector v = FloatVector.broadcast(F32, x[x0 + c]);
+      a00 = w0.fma(v, a00);
+      a01 = w1.fma(v, a01);
+      v = FloatVector.broadcast(F32, x[x1 + c]);
+      a10 = w0.fma(v, a10);
+      a11 = w1.fma(v, a11);
+      v = FloatVector.broadcast(F32, x[x2 + c]);
+      a20 = w0.fma(v, a20);
+      a21 = w1.fma(v, a21);
+      v = FloatVector.broadcast(F32, x[x3 + c]);
+      a30 = w0.fma(v, a30);
+      a31 = w1.fma(v, a31);
+      v = FloatVector.broadcast(F32, x[x4 + c]);
+      a40 = w0.fma(v, a40);
+      a41 = w1.fma(v, a41);
+      v = FloatVector.broadcast(F32, x[x5 + c]);
+      a50 = w0.fma(v, a50);
+      a51 = w1.fma(v, a51);
+      v = FloatVector.broadcast(F32, x[x6 + c]);
+      a60 = w0.fma(v, a60);
+      a61 = w1.fma(v, a61);
+      v = FloatVector.broadcast(F32, x[x7 + c]);
+      a70 = w0.fma(v, a70);
+      a71 = w1.fma(v, a71);
+    }
+    PanelOutputs.store(a00, a01, out, t * rows, p, rows);
+    PanelOutputs.store(a10, a11, out, (t + 1) * rows, p, rows);
+    PanelOutputs.store(a20, a21, out, (t + 2) * rows, p, rows);
+    PanelOutputs.store(a30, a31, out, (t + 3) * rows, p, rows);
+    PanelOutputs.store(a40, a41, out, (t + 4) * rows, p, rows);
+    PanelOutputs.store(a50, a51, out, (t + 5) * rows, p, rows);
+    PanelOutputs.store(a60, a61, out, (t + 6) * rows, p, rows);
+    PanelOutputs.store(a70, a71, out, (t + 7) * rows, p, rows);
+  }
+
+
+
+
+  /**
+   * The scales of the panel at byte {@code panel}, widened to floats in column order into {@code scales}:
+   * {@code scales[32·b + i]} is row {@code i}'s scale for block {@code b} (the array has a full block's room past
+   * the last column). Done once per panel for all its groups of tokens, apart from their loops, which C2 compiles
+   * four times slower with the widening inside.
+   */
+  private static void panelScales(MemorySegment w, long panel, int cols, float[] scales) {
+    int blocks = Int8Matrix.blocksPerRow(cols);
+    for (int b = 0; b < blocks; b++) {
+      long block = panel + Int8Matrix.blockOffset(b);
+      widenScales(w, block).intoArray(scales, b * BLOCK);
+      widenScales(w, block + LANES * 2).intoArray(scales, b * BLOCK + LANES);
+    }
+  }
+
+  /**
+   * {@link #LANES} f16 scales at byte {@code at}, widened exactly: the f16 bits moved into an f32 and scaled by
+   * 2^112 are the same value, subnormals included.
+   */
+  private static FloatVector widenScales(MemorySegment w, long at) {
+    IntVector h = (IntVector) ShortVector.fromMemorySegment(HALF, w, at, LE).convertShape(S2I, I32, 0);
+    return h.and(0x7FFF).lanewise(LSHL, 13).or(h.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats().mul(0x1p112f);
+  }
+
+  /** Panel {@code p} times every token, one weight at a time: the same sums in the same order. */
+  private static void panelScalar(
+      MemorySegment w, long panelBytes, int p, int cols, float[] x, int tokens, float[] out, int rows) {
+    long panel = p * panelBytes;
+    int count = Math.min(PANEL, rows - p * PANEL);
+    for (int t = 0; t < tokens; t++) {
+      for (int i = 0; i < count; i++) {
+        float sum = 0;
+        for (int start = 0, b = 0; start < cols; start += BLOCK, b++) {
+          long block = panel + Int8Matrix.blockOffset(b);
+          float scale = Float.float16ToFloat(w.get(SCALE, block + 2L * i));
+          int end = Math.min(cols, start + BLOCK);
+          for (int c = start; c < end; c++) {
+            float weight = w.get(ValueLayout.JAVA_BYTE, block + SCALES_BYTES + (long) (c - start) * PANEL + i) * scale;
+            sum = Math.fma(weight, x[t * cols + c], sum);
+          }
+        }
+        out[t * rows + p * PANEL + i] = sum;
+      }
+    }
   }
 }

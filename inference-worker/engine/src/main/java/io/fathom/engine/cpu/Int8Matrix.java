@@ -12,31 +12,38 @@ import java.lang.foreign.ValueLayout;
  * 6% more than the values alone, where an f32 scale would add 12%), and its values {@code round(w / scale)}
  * (half to even, with the rounded scale), clamped to [-127, 127]. An all-zero block has scale 0, as has one
  * whose max|w| is so small (under 127 · 2⁻²⁵) that its f16 scale rounds to 0: its values are then 0. A weight
- * is {@code q · scale}, within {@code scale / 2} of the original. Quantized values are row-major bytes, scales
- * row-major f16 ({@code blocksPerRow} per row).
+ * is {@code q · scale}, within {@code scale / 2} of the original.
+ *
+ * <p>Laid out in panels of {@link #PANEL} rows, as {@link Bf16Panels}, so that {@link Int8MatMul} streams each
+ * panel once: for each block of columns in turn, the 32 rows' scales (f16), then the block's columns one after
+ * another, each as 32 bytes (one per row). The last panel is padded with zero rows.
  */
 public final class Int8Matrix {
 
   /** Values per scale, along the input dimension. */
   public static final int BLOCK = 32;
 
+  /** Rows per panel. */
+  static final int PANEL = Bf16Panels.PANEL;
+
   /** Scales are f16 bit patterns, read with {@link Float#float16ToFloat}. */
-  static final ValueLayout.OfShort SCALE = ValueLayout.JAVA_SHORT;
+  static final ValueLayout.OfShort SCALE = ValueLayout.JAVA_SHORT_UNALIGNED;
+
+  /** Bytes of a block's scales in a panel. */
+  static final int SCALES_BYTES = PANEL * 2;
 
   private final String name;
   private final int rows;
   private final int cols;
   private final int blocksPerRow;
-  private final MemorySegment quants;
-  private final MemorySegment scales;
+  private final MemorySegment data;
 
-  private Int8Matrix(String name, int rows, int cols, MemorySegment quants, MemorySegment scales) {
+  private Int8Matrix(String name, int rows, int cols, MemorySegment data) {
     this.name = name;
     this.rows = rows;
     this.cols = cols;
     this.blocksPerRow = blocksPerRow(cols);
-    this.quants = quants;
-    this.scales = scales;
+    this.data = data;
   }
 
   /**
@@ -50,36 +57,42 @@ public final class Int8Matrix {
     int rows = w.dim(0);
     int cols = w.dim(1);
     int blocks = blocksPerRow(cols);
-    MemorySegment quants = arena.allocate((long) rows * cols, 64);
-    MemorySegment scales = arena.allocate(SCALE, (long) rows * blocks);
+    MemorySegment data = AnonymousMemory.allocate(byteSize(rows, cols), arena);
+    long panelBytes = panelBytes(cols);
     parallel.forRange(
-        rows,
-        (long) cols * 4,
+        Math.ceilDiv(rows, PANEL),
+        (long) PANEL * cols * 4,
         (from, to) -> {
-          for (int r = from; r < to; r++) {
-            long row = (long) r * cols;
-            for (int b = 0; b < blocks; b++) {
-              int start = b * BLOCK;
-              int end = Math.min(cols, start + BLOCK);
-              float max = 0;
-              for (int c = start; c < end; c++) {
-                max = Math.max(max, Math.abs(w.get(row + c)));
-              }
-              short bits = Float.floatToFloat16(max / 127f);
-              float scale = Float.float16ToFloat(bits);
-              if (Float.isInfinite(scale)) {
-                throw new IllegalArgumentException(
-                    w.name() + ": row " + r + ", columns " + start + ".." + (end - 1) + " reach |w| = " + max
-                        + ", beyond what int8 blocks with an f16 scale hold (" + 127 * 65504f + ")");
-              }
-              scales.setAtIndex(SCALE, (long) r * blocks + b, bits);
-              for (int c = start; c < end; c++) {
-                quants.set(ValueLayout.JAVA_BYTE, row + c, quantize(w.get(row + c), scale));
+          for (int p = from; p < to; p++) {
+            long panel = p * panelBytes;
+            for (int r = p * PANEL; r < Math.min(rows, (p + 1) * PANEL); r++) {
+              int lane = r - p * PANEL;
+              long row = (long) r * cols;
+              for (int b = 0; b < blocks; b++) {
+                int start = b * BLOCK;
+                int end = Math.min(cols, start + BLOCK);
+                float max = 0;
+                for (int c = start; c < end; c++) {
+                  max = Math.max(max, Math.abs(w.get(row + c)));
+                }
+                short bits = Float.floatToFloat16(max / 127f);
+                float scale = Float.float16ToFloat(bits);
+                if (Float.isInfinite(scale)) {
+                  throw new IllegalArgumentException(
+                      w.name() + ": row " + r + ", columns " + start + ".." + (end - 1) + " reach |w| = " + max
+                          + ", beyond what int8 blocks with an f16 scale hold (" + 127 * 65504f + ")");
+                }
+                long block = panel + blockOffset(b);
+                data.set(SCALE, block + lane * 2L, bits);
+                for (int c = start; c < end; c++) {
+                  data.set(ValueLayout.JAVA_BYTE, block + SCALES_BYTES + (long) (c - start) * PANEL + lane,
+                      quantize(w.get(row + c), scale));
+                }
               }
             }
           }
         });
-    return new Int8Matrix(w.name(), rows, cols, quants, scales);
+    return new Int8Matrix(w.name(), rows, cols, data);
   }
 
   /** {@code round(value / scale)} half to even, clamped to [-127, 127]; 0 for a zero scale. */
@@ -110,14 +123,31 @@ public final class Int8Matrix {
     return blocksPerRow;
   }
 
+  /** Panels, the last one possibly padded. */
+  int panels() {
+    return Math.ceilDiv(rows, PANEL);
+  }
+
+  /** Bytes of one panel: every block's scales and values. */
+  static long panelBytes(int cols) {
+    return (long) blocksPerRow(cols) * SCALES_BYTES + (long) cols * PANEL;
+  }
+
+  /** Where block {@code b} starts within a panel (every block before it is full). */
+  static long blockOffset(int b) {
+    return (long) b * (SCALES_BYTES + BLOCK * PANEL);
+  }
+
   /** The quantized value of {@code W[r, c]}. */
   public byte quant(int r, int c) {
-    return quants.get(ValueLayout.JAVA_BYTE, (long) r * cols + c);
+    int b = c / BLOCK;
+    return data.get(ValueLayout.JAVA_BYTE,
+        r / PANEL * panelBytes(cols) + blockOffset(b) + SCALES_BYTES + (long) (c - b * BLOCK) * PANEL + r % PANEL);
   }
 
   /** The scale of block {@code block} (columns {@code [32·block, 32·block + 32)}) of row {@code r}. */
   public float scale(int r, int block) {
-    return Float.float16ToFloat(scales.getAtIndex(SCALE, (long) r * blocksPerRow + block));
+    return Float.float16ToFloat(data.get(SCALE, r / PANEL * panelBytes(cols) + blockOffset(block) + (r % PANEL) * 2L));
   }
 
   /** {@code W[r, c]} as the kernels see it: {@code quant · scale}. */
@@ -125,23 +155,21 @@ public final class Int8Matrix {
     return quant(r, c) * scale(r, c / BLOCK);
   }
 
-  /** Bytes of quantized values and scales. */
+  /** Bytes of quantized values and scales, the padding rows of the last panel included. */
   public long byteSize() {
-    return quants.byteSize() + scales.byteSize();
+    return data.byteSize();
   }
 
-  /** Bytes of quantized values and scales a {@code [rows, cols]} matrix takes: {@link #byteSize()} before quantizing. */
+  /**
+   * Bytes of quantized values and scales a {@code [rows, cols]} matrix takes (rows rounded up to whole panels):
+   * {@link #byteSize()} before quantizing.
+   */
   public static long byteSize(long rows, int cols) {
-    return rows * cols + rows * blocksPerRow(cols) * SCALE.byteSize();
+    return Math.ceilDiv(rows, PANEL) * panelBytes(cols);
   }
 
-  /** Row-major quantized values, {@code rows × cols} bytes. */
-  MemorySegment quants() {
-    return quants;
-  }
-
-  /** Row-major scales, {@code rows × blocksPerRow} f16 bit patterns ({@link #SCALE}). */
-  MemorySegment scales() {
-    return scales;
+  /** The panels: see the class comment. */
+  MemorySegment data() {
+    return data;
   }
 }

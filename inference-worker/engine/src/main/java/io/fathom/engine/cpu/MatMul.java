@@ -11,11 +11,12 @@ import jdk.incubator.vector.VectorOperators;
  * place from its mapping) times a batch of f32 activation rows, accumulated in f32. Threads split the
  * output rows. Each thread walks its rows in small tiles that stay in cache while every group of four
  * tokens passes over them, so a prefill or a batch reads the weights from memory once; a single token
- * (decode) is a plain matrix-vector product. bf16 weights take {@link Bf16MatMul}'s kernels.
+ * (decode) is a plain matrix-vector product. The forward pass repacks bf16 matrices into {@link Bf16Panels}
+ * at load, so these kernels serve f16 and f32 checkpoints (and bf16 where a caller multiplies in place).
  *
  * <p>Every output is accumulated the same way whichever path computes it, so a token's result does not
- * depend on how many other tokens share the call (but for the last bits while the JIT warms up: see
- * {@link Bf16MatMul}).
+ * depend on how many other tokens share the call (but for the last bits while the JIT warms up: the Vector
+ * API's float reduction adds lanes in a different order interpreted than compiled).
  */
 public final class MatMul {
 
@@ -41,10 +42,6 @@ public final class MatMul {
     }
     MemorySegment data = w.data();
     DType dtype = w.dtype();
-    if (dtype == DType.BF16) {
-      Bf16MatMul.multiply(data, rows, cols, x, out, tokens, parallel);
-      return;
-    }
     parallel.forRange(
         rows,
         (long) cols * tokens,

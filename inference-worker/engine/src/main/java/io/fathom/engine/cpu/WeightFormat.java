@@ -3,12 +3,15 @@ package io.fathom.engine.cpu;
 import java.util.Locale;
 
 /**
- * How the forward pass holds the linear weights (q/k/v/o, gate/up/down and the output head): as the checkpoint
- * stores them, read in place, or quantized once at load into {@link Int8Matrix int8 blocks}. Norms and the
- * embedding table are always read in place.
+ * How the forward pass holds the linear weights (q/k/v/o, gate/up/down and the output head): in the checkpoint's
+ * precision, or quantized once at load into {@link Int8Matrix int8 blocks}. Norms and the embedding table are
+ * always read in place.
  */
 public enum WeightFormat {
-  /** bf16/f16/f32 as stored, read from the mapping ({@code --quantize none}). */
+  /**
+   * The checkpoint's precision ({@code --quantize none}): bf16 matrices repacked at load into {@code Bf16Panels}
+   * (the same bits, 32 rows a panel), f16 and f32 ones read in place from the mapping.
+   */
   AS_STORED,
   /**
    * Symmetric int8 with one f16 scale per block of 32 values along the input dimension, as GGML's Q8_0
