@@ -99,7 +99,16 @@ final class Bf16PanelMatMul {
       a00 = w0.fma(b, a00);
       a01 = w1.fma(b, a01);
     }
-    PanelOutputs.store(a00, a01, out, t * rows, p, rows);
+    int first = p * PANEL;
+    if (first + PANEL <= rows) {
+      a00.intoArray(out, t * rows + first);
+      a01.intoArray(out, t * rows + first + LANES);
+    } else {
+      float[] tail = new float[1 * PANEL];
+      a00.intoArray(tail, 0);
+      a01.intoArray(tail, LANES);
+      PanelOutputs.copyTail(tail, 1, out, t, p, rows);
+    }
   }
 
   /** Panel {@code p} times tokens {@code t..t+3}: eight accumulators. */
@@ -140,10 +149,28 @@ final class Bf16PanelMatMul {
       a30 = w0.fma(b, a30);
       a31 = w1.fma(b, a31);
     }
-    PanelOutputs.store(a00, a01, out, t * rows, p, rows);
-    PanelOutputs.store(a10, a11, out, (t + 1) * rows, p, rows);
-    PanelOutputs.store(a20, a21, out, (t + 2) * rows, p, rows);
-    PanelOutputs.store(a30, a31, out, (t + 3) * rows, p, rows);
+    int first = p * PANEL;
+    if (first + PANEL <= rows) {
+      a00.intoArray(out, t * rows + first);
+      a01.intoArray(out, t * rows + first + LANES);
+      a10.intoArray(out, (t + 1) * rows + first);
+      a11.intoArray(out, (t + 1) * rows + first + LANES);
+      a20.intoArray(out, (t + 2) * rows + first);
+      a21.intoArray(out, (t + 2) * rows + first + LANES);
+      a30.intoArray(out, (t + 3) * rows + first);
+      a31.intoArray(out, (t + 3) * rows + first + LANES);
+    } else {
+      float[] tail = new float[4 * PANEL];
+      a00.intoArray(tail, 0);
+      a01.intoArray(tail, LANES);
+      a10.intoArray(tail, 1 * PANEL);
+      a11.intoArray(tail, 1 * PANEL + LANES);
+      a20.intoArray(tail, 2 * PANEL);
+      a21.intoArray(tail, 2 * PANEL + LANES);
+      a30.intoArray(tail, 3 * PANEL);
+      a31.intoArray(tail, 3 * PANEL + LANES);
+      PanelOutputs.copyTail(tail, 4, out, t, p, rows);
+    }
   }
 
   /** Panel {@code p} times tokens {@code t..t+7}: sixteen accumulators. */
@@ -208,13 +235,43 @@ final class Bf16PanelMatMul {
       a70 = w0.fma(b, a70);
       a71 = w1.fma(b, a71);
     }
-    PanelOutputs.store(a00, a01, out, t * rows, p, rows);
-    PanelOutputs.store(a10, a11, out, (t + 1) * rows, p, rows);
-    PanelOutputs.store(a20, a21, out, (t + 2) * rows, p, rows);
-    PanelOutputs.store(a30, a31, out, (t + 3) * rows, p, rows);
-    PanelOutputs.store(a40, a41, out, (t + 4) * rows, p, rows);
-    PanelOutputs.store(a50, a51, out, (t + 5) * rows, p, rows);
-    PanelOutputs.store(a60, a61, out, (t + 6) * rows, p, rows);
-    PanelOutputs.store(a70, a71, out, (t + 7) * rows, p, rows);
+    int first = p * PANEL;
+    if (first + PANEL <= rows) {
+      a00.intoArray(out, t * rows + first);
+      a01.intoArray(out, t * rows + first + LANES);
+      a10.intoArray(out, (t + 1) * rows + first);
+      a11.intoArray(out, (t + 1) * rows + first + LANES);
+      a20.intoArray(out, (t + 2) * rows + first);
+      a21.intoArray(out, (t + 2) * rows + first + LANES);
+      a30.intoArray(out, (t + 3) * rows + first);
+      a31.intoArray(out, (t + 3) * rows + first + LANES);
+      a40.intoArray(out, (t + 4) * rows + first);
+      a41.intoArray(out, (t + 4) * rows + first + LANES);
+      a50.intoArray(out, (t + 5) * rows + first);
+      a51.intoArray(out, (t + 5) * rows + first + LANES);
+      a60.intoArray(out, (t + 6) * rows + first);
+      a61.intoArray(out, (t + 6) * rows + first + LANES);
+      a70.intoArray(out, (t + 7) * rows + first);
+      a71.intoArray(out, (t + 7) * rows + first + LANES);
+    } else {
+      float[] tail = new float[8 * PANEL];
+      a00.intoArray(tail, 0);
+      a01.intoArray(tail, LANES);
+      a10.intoArray(tail, 1 * PANEL);
+      a11.intoArray(tail, 1 * PANEL + LANES);
+      a20.intoArray(tail, 2 * PANEL);
+      a21.intoArray(tail, 2 * PANEL + LANES);
+      a30.intoArray(tail, 3 * PANEL);
+      a31.intoArray(tail, 3 * PANEL + LANES);
+      a40.intoArray(tail, 4 * PANEL);
+      a41.intoArray(tail, 4 * PANEL + LANES);
+      a50.intoArray(tail, 5 * PANEL);
+      a51.intoArray(tail, 5 * PANEL + LANES);
+      a60.intoArray(tail, 6 * PANEL);
+      a61.intoArray(tail, 6 * PANEL + LANES);
+      a70.intoArray(tail, 7 * PANEL);
+      a71.intoArray(tail, 7 * PANEL + LANES);
+      PanelOutputs.copyTail(tail, 8, out, t, p, rows);
+    }
   }
 }

@@ -27,7 +27,7 @@ public final class Int8Matrix {
   static final int PANEL = Bf16Panels.PANEL;
 
   /** Scales are f16 bit patterns, read with {@link Float#float16ToFloat}. */
-  static final ValueLayout.OfShort SCALE = ValueLayout.JAVA_SHORT_UNALIGNED;
+  static final ValueLayout.OfShort SCALE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
 
   /** Bytes of a block's scales in a panel. */
   static final int SCALES_BYTES = PANEL * 2;
@@ -63,17 +63,19 @@ public final class Int8Matrix {
         Math.ceilDiv(rows, PANEL),
         (long) PANEL * cols * 4,
         (from, to) -> {
+          float[] row = new float[cols];
+          byte[] panel = new byte[(int) panelBytes];
           for (int p = from; p < to; p++) {
-            long panel = p * panelBytes;
+            java.util.Arrays.fill(panel, (byte) 0);
             for (int r = p * PANEL; r < Math.min(rows, (p + 1) * PANEL); r++) {
               int lane = r - p * PANEL;
-              long row = (long) r * cols;
+              w.readFloats((long) r * cols, row, cols);
               for (int b = 0; b < blocks; b++) {
                 int start = b * BLOCK;
                 int end = Math.min(cols, start + BLOCK);
                 float max = 0;
                 for (int c = start; c < end; c++) {
-                  max = Math.max(max, Math.abs(w.get(row + c)));
+                  max = Math.max(max, Math.abs(row[c]));
                 }
                 short bits = Float.floatToFloat16(max / 127f);
                 float scale = Float.float16ToFloat(bits);
@@ -82,14 +84,15 @@ public final class Int8Matrix {
                       w.name() + ": row " + r + ", columns " + start + ".." + (end - 1) + " reach |w| = " + max
                           + ", beyond what int8 blocks with an f16 scale hold (" + 127 * 65504f + ")");
                 }
-                long block = panel + blockOffset(b);
-                data.set(SCALE, block + lane * 2L, bits);
+                int block = (int) blockOffset(b);
+                panel[block + 2 * lane] = (byte) bits; // little-endian, as SCALE reads it
+                panel[block + 2 * lane + 1] = (byte) (bits >> 8);
                 for (int c = start; c < end; c++) {
-                  data.set(ValueLayout.JAVA_BYTE, block + SCALES_BYTES + (long) (c - start) * PANEL + lane,
-                      quantize(w.get(row + c), scale));
+                  panel[block + SCALES_BYTES + (c - start) * PANEL + lane] = quantize(row[c], scale);
                 }
               }
             }
+            MemorySegment.copy(panel, 0, data, ValueLayout.JAVA_BYTE, p * panelBytes, panel.length);
           }
         });
     return new Int8Matrix(w.name(), rows, cols, data);

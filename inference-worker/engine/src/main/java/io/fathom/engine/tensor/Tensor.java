@@ -1,6 +1,7 @@
 package io.fathom.engine.tensor;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.List;
 import java.util.Objects;
 
@@ -46,5 +47,22 @@ public record Tensor(String name, DType dtype, List<Long> shape, MemorySegment d
   /** Element {@code index} of the flattened tensor as a float (scalar path). */
   public float get(long index) {
     return dtype.read(data, index);
+  }
+
+  /** Elements {@code from .. from + count - 1} of the flattened tensor as floats into {@code dst} (bulk path). */
+  public void readFloats(long from, float[] dst, int count) {
+    switch (dtype) {
+      case BF16 -> {
+        for (int i = 0; i < count; i++) {
+          dst[i] = Float.intBitsToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, (from + i) * 2) << 16);
+        }
+      }
+      case F16 -> {
+        for (int i = 0; i < count; i++) {
+          dst[i] = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, (from + i) * 2));
+        }
+      }
+      case F32 -> MemorySegment.copy(data, ValueLayout.JAVA_FLOAT_UNALIGNED, from * 4, dst, 0, count);
+    }
   }
 }
