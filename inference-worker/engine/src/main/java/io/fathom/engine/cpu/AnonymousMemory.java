@@ -53,16 +53,14 @@ final class AnonymousMemory {
   private AnonymousMemory() {}
 
   /**
-   * {@code bytes} of zeroed memory, 64-byte aligned (2 MiB where mapped), freed when {@code arena} closes.
+   * {@code bytes} of zeroed memory, 64-byte aligned (2 MiB where mapped), freed when {@code arena} closes. Less
+   * than 2 MiB comes from the arena itself.
    *
    * @throws OutOfMemoryError when the system refuses the mapping (the message says how much was asked)
    */
   static MemorySegment allocate(long bytes, Arena arena) {
-    if (bytes <= 0) {
-      return arena.allocate(Math.max(bytes, 0), 64);
-    }
-    if (CALLS.isEmpty()) {
-      return arena.allocate(bytes, 64);
+    if (bytes < HUGE_PAGE || CALLS.isEmpty()) {
+      return arena.allocate(Math.max(bytes, 0), 64); // a small matrix: no mapping of its own, no huge page
     }
     Calls calls = CALLS.get();
     long total = bytes + HUGE_PAGE;
