@@ -1,5 +1,6 @@
 package io.fathom.orchestrator.context;
 
+import io.fathom.protocol.tokenizer.BpeTokenizerJson;
 import io.fathom.protocol.tokenizer.HfTokenizer;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -12,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Small {@code tokenizer.json} documents for tests and benchmarks: byte fallback, every printable ASCII character
@@ -22,7 +22,7 @@ import tools.jackson.databind.json.JsonMapper;
 public final class TestTokenizer {
 
   /** The meta-space. */
-  public static final String META = "\u2581";
+  public static final String META = BpeTokenizerJson.META;
 
   /** How text is prepared before BPE. */
   public enum Style {
@@ -83,74 +83,18 @@ public final class TestTokenizer {
       wholeToken(vocab, merges, ranks, META + word);
     }
     int next = vocab.size();
-    List<Object> added = new ArrayList<>();
-    added.add(addedToken(0, "<unk>", true));
-    added.add(addedToken(1, "<s>", true));
-    added.add(addedToken(2, "</s>", true));
+    List<BpeTokenizerJson.AddedToken> added = new ArrayList<>();
+    added.add(new BpeTokenizerJson.AddedToken(0, "<unk>", true));
+    added.add(new BpeTokenizerJson.AddedToken(1, "<s>", true));
+    added.add(new BpeTokenizerJson.AddedToken(2, "</s>", true));
     String[] chatml = {"<|im_start|>", "<|im_end|>", "<|endoftext|>", "<think>", "</think>", "<tool_call>", "</tool_call>"};
     for (int i = 0; i < chatml.length; i++) {
-      added.add(addedToken(next + i, chatml[i], i < 3));
+      added.add(new BpeTokenizerJson.AddedToken(next + i, chatml[i], i < 3));
     }
-    Map<String, Object> model = new LinkedHashMap<>();
-    model.put("type", "BPE");
-    model.put("dropout", null);
-    model.put("unk_token", "<unk>");
-    model.put("continuing_subword_prefix", null);
-    model.put("end_of_word_suffix", null);
-    model.put("fuse_unk", true);
-    model.put("byte_fallback", true);
-    model.put("ignore_merges", false);
-    model.put("vocab", vocab);
-    model.put("merges", merges);
-    Map<String, Object> root = new LinkedHashMap<>();
-    root.put("version", "1.0");
-    root.put("truncation", null);
-    root.put("padding", null);
-    root.put("added_tokens", added);
-    switch (style) {
-      case METASPACE_FIRST -> {
-        root.put("normalizer", null);
-        root.put("pre_tokenizer", Map.of("type", "Metaspace", "replacement", META, "prepend_scheme", "first", "split", false));
-      }
-      case LEGACY_PREPEND -> {
-        root.put(
-            "normalizer",
-            Map.of(
-                "type",
-                "Sequence",
-                "normalizers",
-                List.of(
-                    Map.of("type", "Prepend", "prepend", META),
-                    Map.of("type", "Replace", "pattern", Map.of("String", " "), "content", META))));
-        root.put("pre_tokenizer", null);
-      }
-    }
-    root.put("post_processor", null);
-    root.put(
-        "decoder",
-        Map.of(
-            "type",
-            "Sequence",
-            "decoders",
-            List.of(
-                Map.of("type", "Replace", "pattern", Map.of("String", META), "content", " "),
-                Map.of("type", "ByteFallback"),
-                Map.of("type", "Fuse"),
-                Map.of("type", "Strip", "content", " ", "start", 1, "stop", 0))));
-    root.put("model", model);
-    return JsonMapper.builder().build().writeValueAsString(root);
-  }
-
-  private static Map<String, Object> addedToken(int id, String content, boolean special) {
-    Map<String, Object> token = new LinkedHashMap<>();
-    token.put("id", id);
-    token.put("content", content);
-    token.put("single_word", false);
-    token.put("lstrip", false);
-    token.put("rstrip", false);
-    token.put("normalized", false);
-    token.put("special", special);
-    return token;
+    return BpeTokenizerJson.write(vocab, merges, added, switch (style) {
+      case METASPACE_FIRST -> BpeTokenizerJson.PreProcessing.METASPACE_FIRST;
+      case LEGACY_PREPEND -> BpeTokenizerJson.PreProcessing.LEGACY_PREPEND;
+    });
   }
 
   /**

@@ -17,15 +17,15 @@ import tools.jackson.databind.json.JsonMapper;
  */
 final class TokenizerJsonBuilder {
 
-  static final String META = "\u2581";
+  static final String META = BpeTokenizerJson.META;
 
   private final JsonMapper mapper = JsonMapper.builder().build();
   private final Map<String, Integer> vocab = new LinkedHashMap<>();
   private final List<String> merges = new ArrayList<>();
-  private final List<Map<String, Object>> addedTokens = new ArrayList<>();
+  private final List<BpeTokenizerJson.AddedToken> addedTokens = new ArrayList<>();
   private Object normalizer;
   private Object preTokenizer;
-  private Object decoder = llamaDecoder();
+  private Object decoder = BpeTokenizerJson.llamaDecoder();
   private int nextId;
 
   /** Adds tokens to the vocabulary with consecutive ids. */
@@ -54,29 +54,14 @@ final class TokenizerJsonBuilder {
 
   /** Adds an added token; non-special tokens and special tokens both use normalized=false, like Llama files. */
   TokenizerJsonBuilder added(int id, String content, boolean special) {
-    Map<String, Object> token = new LinkedHashMap<>();
-    token.put("id", id);
-    token.put("content", content);
-    token.put("single_word", false);
-    token.put("lstrip", false);
-    token.put("rstrip", false);
-    token.put("normalized", false);
-    token.put("special", special);
-    addedTokens.add(token);
+    addedTokens.add(new BpeTokenizerJson.AddedToken(id, content, special));
     nextId = Math.max(nextId, id + 1);
     return this;
   }
 
   /** Llama 2 style: normalizer Sequence[Prepend "▁", Replace " " -> "▁"], no pre-tokenizer. */
   TokenizerJsonBuilder llamaNormalizer() {
-    normalizer =
-        Map.of(
-            "type",
-            "Sequence",
-            "normalizers",
-            List.of(
-                Map.of("type", "Prepend", "prepend", META),
-                Map.of("type", "Replace", "pattern", Map.of("String", " "), "content", META)));
+    normalizer = BpeTokenizerJson.normalizer(BpeTokenizerJson.PreProcessing.LEGACY_PREPEND);
     preTokenizer = null;
     return this;
   }
@@ -84,8 +69,7 @@ final class TokenizerJsonBuilder {
   /** Metaspace pre-tokenizer with the given prepend scheme, no normalizer. */
   TokenizerJsonBuilder metaspace(String prependScheme, boolean split) {
     normalizer = null;
-    preTokenizer =
-        Map.of("type", "Metaspace", "replacement", META, "prepend_scheme", prependScheme, "split", split);
+    preTokenizer = BpeTokenizerJson.metaspace(prependScheme, split);
     return this;
   }
 
@@ -106,15 +90,7 @@ final class TokenizerJsonBuilder {
 
   /** Sequence[Replace "▁" -> " ", ByteFallback, Fuse, Strip(" ", 1, 0)]. */
   static Map<String, Object> llamaDecoder() {
-    return Map.of(
-        "type",
-        "Sequence",
-        "decoders",
-        List.of(
-            Map.of("type", "Replace", "pattern", Map.of("String", META), "content", " "),
-            Map.of("type", "ByteFallback"),
-            Map.of("type", "Fuse"),
-            Map.of("type", "Strip", "content", " ", "start", 1, "stop", 0)));
+    return BpeTokenizerJson.llamaDecoder();
   }
 
   Map<String, Integer> vocab() {
@@ -127,32 +103,7 @@ final class TokenizerJsonBuilder {
 
   /** The document as a mutable tree. */
   Map<String, Object> toTree() {
-    Map<String, Object> model = new LinkedHashMap<>();
-    model.put("type", "BPE");
-    model.put("dropout", null);
-    model.put("unk_token", "<unk>");
-    model.put("continuing_subword_prefix", null);
-    model.put("end_of_word_suffix", null);
-    model.put("fuse_unk", true);
-    model.put("byte_fallback", true);
-    model.put("ignore_merges", false);
-    model.put("vocab", new LinkedHashMap<>(vocab));
-    model.put("merges", new ArrayList<>(merges));
-    Map<String, Object> root = new LinkedHashMap<>();
-    root.put("version", "1.0");
-    root.put("truncation", null);
-    root.put("padding", null);
-    List<Object> added = new ArrayList<>();
-    for (Map<String, Object> token : addedTokens) {
-      added.add(new LinkedHashMap<>(token));
-    }
-    root.put("added_tokens", added);
-    root.put("normalizer", normalizer);
-    root.put("pre_tokenizer", preTokenizer);
-    root.put("post_processor", null);
-    root.put("decoder", decoder);
-    root.put("model", model);
-    return root;
+    return BpeTokenizerJson.tree(vocab, merges, addedTokens, normalizer, preTokenizer, decoder);
   }
 
   String toJson() {

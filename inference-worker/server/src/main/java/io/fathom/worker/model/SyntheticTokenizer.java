@@ -1,12 +1,12 @@
 package io.fathom.worker.model;
 
+import io.fathom.protocol.tokenizer.BpeTokenizerJson;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A made-up {@code tokenizer.json} of an exact vocabulary size, for dummy checkpoints: SentencePiece-style BPE
@@ -32,7 +32,7 @@ public final class SyntheticTokenizer {
           "call", "type", "description", "parameters", "properties", "string", "object", "required", "query",
           "search", "result", "answer", "hello", "world", "weather", "city", "get", "Hello", "The", "What");
 
-  private static final String META = "\u2581";
+  private static final String META = BpeTokenizerJson.META;
   private static final int BASE_TOKENS = 3 + 256 + 2 + 94; // <unk> <s> </s>, bytes, "▁" "\n", printable ASCII
 
   private SyntheticTokenizer() {}
@@ -187,59 +187,14 @@ public final class SyntheticTokenizer {
     }
 
     String document() {
-      List<Object> added = new ArrayList<>();
-      added.add(addedToken(0, "<unk>", true));
-      added.add(addedToken(1, "<s>", true));
-      added.add(addedToken(2, "</s>", true));
+      List<BpeTokenizerJson.AddedToken> added = new ArrayList<>();
+      added.add(new BpeTokenizerJson.AddedToken(0, "<unk>", true));
+      added.add(new BpeTokenizerJson.AddedToken(1, "<s>", true));
+      added.add(new BpeTokenizerJson.AddedToken(2, "</s>", true));
       for (int i = 0; i < CHATML.size(); i++) {
-        added.add(addedToken(chatmlFirst + i, CHATML.get(i), i < 3));
+        added.add(new BpeTokenizerJson.AddedToken(chatmlFirst + i, CHATML.get(i), i < 3));
       }
-      Map<String, Object> model = new LinkedHashMap<>();
-      model.put("type", "BPE");
-      model.put("dropout", null);
-      model.put("unk_token", "<unk>");
-      model.put("continuing_subword_prefix", null);
-      model.put("end_of_word_suffix", null);
-      model.put("fuse_unk", true);
-      model.put("byte_fallback", true);
-      model.put("ignore_merges", false);
-      model.put("vocab", vocab);
-      model.put("merges", merges);
-      Map<String, Object> root = new LinkedHashMap<>();
-      root.put("version", "1.0");
-      root.put("truncation", null);
-      root.put("padding", null);
-      root.put("added_tokens", added);
-      root.put("normalizer", null);
-      root.put(
-          "pre_tokenizer",
-          Map.of("type", "Metaspace", "replacement", META, "prepend_scheme", "first", "split", false));
-      root.put("post_processor", null);
-      root.put(
-          "decoder",
-          Map.of(
-              "type",
-              "Sequence",
-              "decoders",
-              List.of(
-                  Map.of("type", "Replace", "pattern", Map.of("String", META), "content", " "),
-                  Map.of("type", "ByteFallback"),
-                  Map.of("type", "Fuse"),
-                  Map.of("type", "Strip", "content", " ", "start", 1, "stop", 0))));
-      root.put("model", model);
-      return JsonMapper.builder().build().writeValueAsString(root);
-    }
-
-    private static Map<String, Object> addedToken(int id, String content, boolean special) {
-      Map<String, Object> token = new LinkedHashMap<>();
-      token.put("id", id);
-      token.put("content", content);
-      token.put("single_word", false);
-      token.put("lstrip", false);
-      token.put("rstrip", false);
-      token.put("normalized", false);
-      token.put("special", special);
-      return token;
+      return BpeTokenizerJson.write(vocab, merges, added, BpeTokenizerJson.PreProcessing.METASPACE_FIRST);
     }
   }
 }
