@@ -14,8 +14,7 @@ import java.util.Optional;
  * mmap} rather than through the JDK's direct-memory allocator: they do not count against {@code
  * -XX:MaxDirectMemorySize} (by default the heap's size, too small for a 3B model's 7 GB of bf16), their pages
  * come zeroed and only when first touched, and they are advised to use transparent huge pages ({@code
- * MADV_HUGEPAGE}, aligned to 2 MiB), as the checkpoint's own file mapping does, so streaming them costs few TLB
- * misses. The memory is unmapped when the arena closes. Where {@code mmap} is not found (not Linux), the arena
+ * MADV_HUGEPAGE}, aligned to 2 MiB), so streaming them costs few TLB misses. The memory is unmapped when the arena closes. Where {@code mmap} is not found (not Linux), the arena
  * allocates instead.
  */
 final class AnonymousMemory {
@@ -59,8 +58,11 @@ final class AnonymousMemory {
    * @throws OutOfMemoryError when the system refuses the mapping (the message says how much was asked)
    */
   static MemorySegment allocate(long bytes, Arena arena) {
+    if (bytes < 0) {
+      throw new IllegalArgumentException("a negative size: " + bytes + " bytes");
+    }
     if (bytes < HUGE_PAGE || CALLS.isEmpty()) {
-      return arena.allocate(Math.max(bytes, 0), 64); // a small matrix: no mapping of its own, no huge page
+      return arena.allocate(bytes, 64); // a small matrix: no mapping of its own, no huge page
     }
     Calls calls = CALLS.get();
     long total = bytes + HUGE_PAGE;
@@ -82,12 +84,19 @@ final class AnonymousMemory {
       // no huge pages: the memory works all the same
     }
     long mapped = base.address();
-    return region.reinterpret(bytes, arena, unused -> {
-      try {
-        int ignored = (int) calls.munmap().invokeExact(MemorySegment.ofAddress(mapped), total);
-      } catch (Throwable e) {
-        throw new IllegalStateException("munmap failed: " + e, e);
-      }
-    });
+    try {
+      return region.reinterpret(bytes, arena, unused -> unmap(calls, mapped, total));
+    } catch (RuntimeException e) { // a closed arena, or a confined one from another thread: nothing may leak
+      unmap(calls, mapped, total);
+      throw e;
+    }
+  }
+
+  private static void unmap(Calls calls, long address, long bytes) {
+    try {
+      int ignored = (int) calls.munmap().invokeExact(MemorySegment.ofAddress(address), bytes);
+    } catch (Throwable e) {
+      throw new IllegalStateException("munmap failed: " + e, e);
+    }
   }
 }

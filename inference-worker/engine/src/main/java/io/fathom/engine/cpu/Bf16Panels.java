@@ -5,6 +5,7 @@ import io.fathom.engine.tensor.Tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 
 /**
  * A {@code [rows, cols]} bf16 weight matrix repacked at load into panels of {@link #PANEL} rows, off-heap: panel
@@ -19,7 +20,7 @@ final class Bf16Panels {
   /** Rows per panel: two vectors of 16 f32 lanes. */
   static final int PANEL = 2 * WeightVectors.LANES;
 
-  private static final ValueLayout.OfShort BF16 = ValueLayout.JAVA_SHORT_UNALIGNED;
+  private static final ValueLayout.OfShort BF16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
   private final String name;
   private final int rows;

@@ -78,7 +78,7 @@ public final class Int8MatMul {
         w.panels(),
         (long) PANEL * cols * tokens,
         (from, to) -> {
-          float[] scales = new float[Int8Matrix.blocksPerRow(cols) * BLOCK + PANEL];
+          float[] scales = new float[Int8Matrix.blocksPerRow(cols) * BLOCK];
           for (int p = from; p < to; p++) {
             int t = 0;
             if (tokens >= 4) {
@@ -309,8 +309,7 @@ public final class Int8MatMul {
 
   /**
    * The scales of the panel at byte {@code panel}, widened to floats in column order into {@code scales}:
-   * {@code scales[32·b + i]} is row {@code i}'s scale for block {@code b} (the array has a full block's room past
-   * the last column). Done once per panel for all its groups of tokens, apart from their loops, which C2 compiles
+   * {@code scales[32·b + i]} is row {@code i}'s scale for block {@code b}. Done once per panel for all its groups of tokens, apart from their loops, which C2 compiles
    * four times slower with the widening inside.
    */
   private static void panelScales(MemorySegment w, long panel, int cols, float[] scales) {

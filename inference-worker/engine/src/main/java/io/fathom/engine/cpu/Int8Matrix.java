@@ -11,8 +11,10 @@ import java.lang.foreign.ValueLayout;
  * keeps one scale, {@code max|w| / 127} rounded to f16 (as GGML's Q8_0 stores it: 34 bytes per 32 weights,
  * 6% more than the values alone, where an f32 scale would add 12%), and its values {@code round(w / scale)}
  * (half to even, with the rounded scale), clamped to [-127, 127]. An all-zero block has scale 0, as has one
- * whose max|w| is so small (under 127 · 2⁻²⁵) that its f16 scale rounds to 0: its values are then 0. A weight
- * is {@code q · scale}, within {@code scale / 2} of the original.
+ * whose max|w| is so small (at most 127 · 2⁻²⁵) that its f16 scale rounds to 0: its values are then 0. A weight
+ * is {@code q · scale}, within {@code scale / 2} of the original while the scale is a normal f16 (max|w| ≥ 127 ·
+ * 2⁻¹⁴); a subnormal scale is coarser, and clamping to 127 then costs up to 127 · 2⁻²⁵ (4e-6). A NaN or an
+ * infinite weight, or a block beyond f16's range, is refused.
  *
  * <p>Laid out in panels of {@link #PANEL} rows, as {@link Bf16Panels}, so that {@link Int8MatMul} streams each
  * panel once: for each block of columns in turn, the 32 rows' scales (f16), then the block's columns one after
@@ -47,7 +49,7 @@ public final class Int8Matrix {
   }
 
   /**
-   * Quantizes a rank-2 bf16/f16/f32 tensor into memory of {@code arena}, rows split over {@code parallel}
+   * Quantizes a rank-2 bf16/f16/f32 tensor into memory of {@code arena}, panels split over {@code parallel}
    * (the arena must let its threads write: shared, global or automatic).
    */
   public static Int8Matrix quantize(Tensor w, Arena arena, ParallelRunner parallel) {
@@ -79,6 +81,10 @@ public final class Int8Matrix {
                 }
                 short bits = Float.floatToFloat16(max / 127f);
                 float scale = Float.float16ToFloat(bits);
+                if (Float.isNaN(max)) {
+                  throw new IllegalArgumentException(
+                      w.name() + ": row " + r + ", columns " + start + ".." + (end - 1) + " hold a NaN");
+                }
                 if (Float.isInfinite(scale)) {
                   throw new IllegalArgumentException(
                       w.name() + ": row " + r + ", columns " + start + ".." + (end - 1) + " reach |w| = " + max

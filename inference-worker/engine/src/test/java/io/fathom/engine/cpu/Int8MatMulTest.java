@@ -66,7 +66,7 @@ class Int8MatMulTest {
   }
 
   @Test
-  void refusesABlockWhoseScaleOverflowsF16AndZeroesOneThatUnderflows() {
+  void refusesNaNsAndABlockWhoseScaleOverflowsF16AndZeroesOneThatUnderflows() {
     float[][] rows = new float[2][32];
     rows[0][5] = 1e7f; // max / 127 = 78,740: beyond f16's 65,504
     rows[1][0] = 1e-7f; // max / 127 rounds to an f16 of 0
@@ -78,6 +78,15 @@ class Int8MatMulTest {
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("w: row 0, columns 0..31")
           .hasMessageContaining("f16 scale");
+      float[] withNaN = new float[40];
+      withNaN[35] = Float.NaN;
+      assertThatThrownBy(() -> Int8Matrix.quantize(tensor(arena, DType.F32, new float[][] {withNaN}), arena, parallel))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("w: row 0, columns 32..39 hold a NaN");
+      float[] withInfinity = new float[8];
+      withInfinity[2] = Float.NEGATIVE_INFINITY;
+      assertThatThrownBy(() -> Int8Matrix.quantize(tensor(arena, DType.F32, new float[][] {withInfinity}), arena, parallel))
+          .hasMessageContaining("w: row 0, columns 0..7 reach |w| = Infinity");
       Int8Matrix tiny = Int8Matrix.quantize(tensor(arena, DType.F32, new float[][] {rows[1]}), arena, parallel);
       assertThat(tiny.scale(0, 0)).isZero();
       assertThat(tiny.quant(0, 0)).isZero();
