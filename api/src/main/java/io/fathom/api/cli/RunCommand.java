@@ -30,7 +30,9 @@ public final class RunCommand {
   private final PrintStream out;
   private final PrintStream err;
   private final JsonMapper json = JsonMapper.builder().build();
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+  // HTTP/1.1 only: the JDK client's h2c upgrade attempt on a plain-HTTP server is known to stall requests.
+  private final HttpClient http =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
 
   public RunCommand(Map<String, String> env, PrintStream out, PrintStream err) {
     this.env = env;

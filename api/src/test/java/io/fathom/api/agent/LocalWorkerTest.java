@@ -60,7 +60,7 @@ class LocalWorkerTest {
     Worker worker = context.getBean(Worker.class);
     String key = environment.getProperty("fathom.inference-api-key");
     assertThat(key).hasSizeGreaterThanOrEqualTo(43);
-    HttpClient client = HttpClient.newHttpClient();
+    HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     HttpRequest.Builder models = HttpRequest.newBuilder(URI.create(worker.baseUrl() + "/v1/models"));
     assertThat(client.send(models.build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(401);
     assertThat(client.send(models.header("Authorization", "Bearer " + key).build(), HttpResponse.BodyHandlers.ofString())

@@ -315,7 +315,7 @@ public final class LoadBenchmark {
   }
 
   private static List<String> submit(String base, int n, int rounds, String policy, boolean deltas) throws Exception {
-    HttpClient client = HttpClient.newHttpClient();
+    HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     Semaphore inFlight = new Semaphore(64);
     List<CompletableFuture<String>> futures = new ArrayList<>();
     for (int i = 0; i < n; i++) {

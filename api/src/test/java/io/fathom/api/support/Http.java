@@ -34,7 +34,7 @@ public final class Http {
 
   static final JsonMapper JSON = JsonMapper.builder().build();
 
-  private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
   private final String base;
   private final String key;
 
@@ -81,7 +81,7 @@ public final class Http {
         // A keep-alive connection closed under a busy machine can leave the JDK client waiting
         // for an answer that never comes; a GET is safe to send once more, on a new connection.
         System.err.println("Http: " + request.uri() + " timed out; retrying once on a new connection");
-        r = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
+        r = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(request, HttpResponse.BodyHandlers.ofString());
       }
       return new Response(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""), r.body());
     } catch (IOException e) {

@@ -28,7 +28,7 @@ class QuantizedWorkerTest {
             "--api-key", KEY});
     try (Worker worker = Worker.start(options)) {
       HttpResponse<String> r =
-          HttpClient.newHttpClient()
+          HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()
               .send(
                   HttpRequest.newBuilder(URI.create(worker.baseUrl() + "/v1/completions"))
                       .header("Content-Type", "application/json")
@@ -66,7 +66,7 @@ class QuantizedWorkerTest {
   private static JsonNode complete(WorkerOptions options, String json) throws Exception {
     try (Worker worker = Worker.start(options)) {
       HttpResponse<String> r =
-          HttpClient.newHttpClient()
+          HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()
               .send(
                   HttpRequest.newBuilder(URI.create(worker.baseUrl() + "/v1/completions"))
                       .header("Content-Type", "application/json")

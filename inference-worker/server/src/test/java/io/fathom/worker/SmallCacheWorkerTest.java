@@ -30,7 +30,7 @@ import tools.jackson.databind.json.JsonMapper;
 class SmallCacheWorkerTest {
 
   private static final JsonMapper JSON = JsonMapper.builder().build();
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
+  private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   private static final String KEY = "small-cache-key-0123456789";
 
   @TempDir static Path dummies;

@@ -42,7 +42,7 @@ import tools.jackson.databind.json.JsonMapper;
 class WorkerServerTest {
 
   private static final JsonMapper JSON = JsonMapper.builder().build();
-  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
   private static final int VOCAB = ModelPresets.TINY.vocabSize();
   static final String KEY = "worker-test-key-0123456789";
 
