@@ -267,13 +267,35 @@ public final class DecodeBenchmark {
   }
 
 
+  private static final String USAGE =
+      """
+      usage: ./fathom bench decode [options]
+        --preset tiny|small|nanbeige4.1-3b   a dummy checkpoint of this shape (default small)
+        --checkpoint DIR                     a checkpoint directory instead of a preset
+        --dtype bf16|f16|f32                 the dummy's dtype (default bf16)
+        --quantize none|int8                 the linear weights as stored, or int8 blocks (default none)
+        --threads N                          forward-pass threads (default: the available processors)
+        --prompt N  --decode N  --runs N     tokens per prompt (128), decoded per sequence (64), runs (5)
+        --batch 1,8                          the batch sizes (default 1,8)
+      """;
+
+  private static final java.util.Set<String> OPTIONS =
+      java.util.Set.of("preset", "checkpoint", "dtype", "quantize", "threads", "prompt", "decode", "runs", "batch");
+
   private static Map<String, String> parse(String[] args) {
     Map<String, String> options = new HashMap<>();
     for (int i = 0; i < args.length; i++) {
-      if (!args[i].startsWith("--") || i + 1 >= args.length) {
-        throw new IllegalArgumentException("expected --option value pairs, got " + Arrays.toString(args));
+      if (args[i].equals("--help") || args[i].equals("-h")) {
+        System.out.print(USAGE);
+        System.exit(0);
       }
-      options.put(args[i].substring(2), args[++i]);
+      String name = args[i].startsWith("--") ? args[i].substring(2) : "";
+      if (!OPTIONS.contains(name) || i + 1 >= args.length) {
+        System.err.println("error: " + (OPTIONS.contains(name) ? args[i] + " needs a value" : "unknown option " + args[i]));
+        System.err.print(USAGE);
+        System.exit(2);
+      }
+      options.put(name, args[++i]);
     }
     return options;
   }
