@@ -53,6 +53,12 @@ class ParallelRunnerTest {
           for (int i = from; i < to; i++) {
             after.incrementAndGet(i);
           }
+          // Each chunk takes 100 µs, so the caller cannot drain them all before a parked worker wakes (it
+          // took up to 85 µs on this VM; a busy host can deschedule it for longer, hence up to 200 rounds).
+          long end = System.nanoTime() + 100_000;
+          while (System.nanoTime() < end) {
+            Thread.onSpinWait();
+          }
         });
       }
       assertThat(threads).hasSize(2);
