@@ -277,6 +277,7 @@ final class Bf16PanelMatMul {
       PanelOutputs.copyTail(tail, 8, out, t, p, rows);
     }
   }
+
   /** Panel {@code p} times tokens {@code t..t+11}: 24 accumulators. */
   private static void panelTimesTwelve(MemorySegment w, int p, int cols, float[] x, int t, float[] out, int rows) {
     long base = (long) p * PANEL * cols * 2;

@@ -1,11 +1,13 @@
 package io.fathom.engine.cpu;
 
+import io.fathom.engine.tensor.Bf16;
 import io.fathom.engine.tensor.DType;
 import io.fathom.engine.tensor.Tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 
 /**
  * A {@code [rows, cols]} bf16 weight matrix repacked at load into panels of {@link #PANEL} rows, off-heap: panel
@@ -56,16 +58,14 @@ final class Bf16Panels {
           short[] panel = new short[PANEL * cols];
           for (int p = from; p < to; p++) {
             int count = Math.min(PANEL, rows - p * PANEL);
+            if (count < PANEL) {
+              Arrays.fill(panel, (short) 0); // the padding rows of the last panel
+            }
             MemorySegment.copy(source, BF16, (long) p * PANEL * cols * 2, rowMajor, 0, count * cols);
             for (int i = 0; i < count; i++) {
               int row = i * cols;
               for (int c = 0; c < cols; c++) {
                 panel[c * PANEL + i] = rowMajor[row + c];
-              }
-            }
-            if (count < PANEL) {
-              for (int c = 0; c < cols; c++) {
-                java.util.Arrays.fill(panel, c * PANEL + count, (c + 1) * PANEL, (short) 0);
               }
             }
             MemorySegment.copy(panel, 0, data, BF16, (long) p * PANEL * cols * 2, PANEL * cols);
@@ -98,8 +98,7 @@ final class Bf16Panels {
   /** The weight at {@code (row, col)}, as f32 (for tests). */
   float get(int row, int col) {
     int p = row / PANEL;
-    short bits = data.get(BF16, (((long) p * cols + col) * PANEL + row % PANEL) * 2);
-    return Float.intBitsToFloat(bits << 16);
+    return Bf16.toFloat(data.get(BF16, (((long) p * cols + col) * PANEL + row % PANEL) * 2));
   }
 
   /** Bytes the packed matrix takes. */

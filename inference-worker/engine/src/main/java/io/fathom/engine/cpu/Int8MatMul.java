@@ -43,7 +43,6 @@ public final class Int8MatMul {
   private static final VectorOperators.Conversion<Short, Integer> S2I = VectorOperators.S2I;
   private static final VectorOperators.Binary LSHL = VectorOperators.LSHL;
 
-
   private Int8MatMul() {}
 
   /** Multiplies {@code tokens} rows of {@code x} ({@code cols} wide) by {@code w}'s transpose into {@code out}. */
@@ -307,6 +306,7 @@ public final class Int8MatMul {
       PanelOutputs.copyTail(tail, 8, out, t, p, rows);
     }
   }
+
   /** Panel {@code p} times tokens {@code t..t+11}: 24 accumulators; the scales widened beforehand. */
   private static void panelTimesTwelve(
       MemorySegment w, long panelBytes, float[] scales, int p, int cols, float[] x, int t, float[] out, int rows) {

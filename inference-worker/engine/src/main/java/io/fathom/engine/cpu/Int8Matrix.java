@@ -68,7 +68,9 @@ public final class Int8Matrix {
           float[] row = new float[cols];
           byte[] panel = new byte[(int) panelBytes];
           for (int p = from; p < to; p++) {
-            java.util.Arrays.fill(panel, (byte) 0);
+            if ((p + 1) * PANEL > rows) {
+              java.util.Arrays.fill(panel, (byte) 0); // the last panel's padding rows; full panels are overwritten
+            }
             for (int r = p * PANEL; r < Math.min(rows, (p + 1) * PANEL); r++) {
               int lane = r - p * PANEL;
               w.readFloats((long) r * cols, row, cols);

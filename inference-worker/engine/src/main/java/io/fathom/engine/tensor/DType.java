@@ -44,6 +44,23 @@ public enum DType {
     };
   }
 
+  /** Elements {@code from .. from + count - 1} of little-endian data of this type as floats into {@code dst}. */
+  public void readFloats(MemorySegment data, long from, float[] dst, int count) {
+    switch (this) {
+      case BF16 -> {
+        for (int i = 0; i < count; i++) {
+          dst[i] = Bf16.toFloat(data.get(SHORT_LE, (from + i) * 2));
+        }
+      }
+      case F16 -> {
+        for (int i = 0; i < count; i++) {
+          dst[i] = Float.float16ToFloat(data.get(SHORT_LE, (from + i) * 2));
+        }
+      }
+      case F32 -> MemorySegment.copy(data, FLOAT_LE, from * 4, dst, 0, count);
+    }
+  }
+
   /** Stores {@code value} as element {@code index}, rounding to nearest-even for the 16-bit types. */
   public void write(MemorySegment data, long index, float value) {
     switch (this) {

@@ -1,8 +1,6 @@
 package io.fathom.engine.tensor;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.util.List;
 import java.util.Objects;
 
@@ -50,23 +48,8 @@ public record Tensor(String name, DType dtype, List<Long> shape, MemorySegment d
     return dtype.read(data, index);
   }
 
-  private static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-  private static final ValueLayout.OfFloat FLOAT_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-
   /** Elements {@code from .. from + count - 1} of the flattened tensor as floats into {@code dst} (bulk path). */
   public void readFloats(long from, float[] dst, int count) {
-    switch (dtype) {
-      case BF16 -> {
-        for (int i = 0; i < count; i++) {
-          dst[i] = Float.intBitsToFloat(data.get(SHORT_LE, (from + i) * 2) << 16);
-        }
-      }
-      case F16 -> {
-        for (int i = 0; i < count; i++) {
-          dst[i] = Float.float16ToFloat(data.get(SHORT_LE, (from + i) * 2));
-        }
-      }
-      case F32 -> MemorySegment.copy(data, FLOAT_LE, from * 4, dst, 0, count);
-    }
+    dtype.readFloats(data, from, dst, count);
   }
 }

@@ -1,5 +1,7 @@
 package io.fathom.engine.bench;
 
+import io.fathom.common.cli.CommandLine;
+import io.fathom.common.cli.HelpRequested;
 import io.fathom.engine.backend.Segment;
 import io.fathom.engine.cpu.CpuForwardPass;
 import io.fathom.engine.backend.Logits;
@@ -29,6 +31,7 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import jdk.incubator.vector.FloatVector;
@@ -266,7 +269,6 @@ public final class DecodeBenchmark {
     return norms + weightBytes(format, linear.toArray(Tensor[]::new));
   }
 
-
   private static final String USAGE =
       """
       usage: ./fathom bench decode [options]
@@ -279,23 +281,25 @@ public final class DecodeBenchmark {
         --batch 1,8                          the batch sizes (default 1,8)
       """;
 
-  private static final java.util.Set<String> OPTIONS =
-      java.util.Set.of("preset", "checkpoint", "dtype", "quantize", "threads", "prompt", "decode", "runs", "batch");
+  private static final Set<String> OPTIONS =
+      Set.of("--preset", "--checkpoint", "--dtype", "--quantize", "--threads", "--prompt", "--decode", "--runs", "--batch");
 
   private static Map<String, String> parse(String[] args) {
     Map<String, String> options = new HashMap<>();
-    for (int i = 0; i < args.length; i++) {
-      if (args[i].equals("--help") || args[i].equals("-h")) {
-        System.out.print(USAGE);
-        System.exit(0);
+    try {
+      for (CommandLine.Option option : CommandLine.parse(args, Set.of())) {
+        if (!OPTIONS.contains(option.flag())) {
+          throw new IllegalArgumentException("unknown option " + option.flag());
+        }
+        options.put(option.flag().substring(2), option.value());
       }
-      String name = args[i].startsWith("--") ? args[i].substring(2) : "";
-      if (!OPTIONS.contains(name) || i + 1 >= args.length) {
-        System.err.println("error: " + (OPTIONS.contains(name) ? args[i] + " needs a value" : "unknown option " + args[i]));
-        System.err.print(USAGE);
-        System.exit(2);
-      }
-      options.put(name, args[++i]);
+    } catch (HelpRequested help) {
+      System.out.print(USAGE);
+      System.exit(0);
+    } catch (IllegalArgumentException e) {
+      System.err.println("error: " + e.getMessage());
+      System.err.print(USAGE);
+      System.exit(2);
     }
     return options;
   }

@@ -276,7 +276,6 @@ final class ChatApi {
     private final List<SampledToken> sampled = new ArrayList<>();
     private final List<ObjectNode> calls = new ArrayList<>();
     private final List<ParseEvent.ParseError> errors = new ArrayList<>();
-    private boolean stopped;
     private String finishReason;
     private ParsedTurn turn;
     private Usage usage;
@@ -291,15 +290,14 @@ final class ChatApi {
       this.parser = new NanbeigeOutputParser(request.knownTools(), ReasoningStart.DETECT, events::add);
     }
 
-    /** Feeds a token; returns the parser events it released (none once stopped). */
+    /** Feeds a token; returns the parser events it released (none once a stop string ended the text). */
     List<ParseEvent> accept(SampledToken token) {
-      if (stopped) {
+      if (text.stoppedByString()) {
         return List.of();
       }
       sampled.add(token);
       parser.feed(text.accept(token.token()));
       if (text.stoppedByString()) {
-        stopped = true;
         run.stop();
         finishParse("stop");
       }
@@ -308,7 +306,7 @@ final class ChatApi {
 
     List<ParseEvent> finish(FinishReason reason, Usage usage) {
       this.usage = usage;
-      if (!stopped) {
+      if (!text.stoppedByString()) {
         parser.feed(text.finish(reason));
         finishParse(text.stoppedByString() || reason == FinishReason.STOP ? "stop" : reason == FinishReason.LENGTH ? "length" : "abort");
       }
@@ -466,10 +464,10 @@ final class ChatApi {
                 SampledToken token = null;
                 List<ParseEvent> released;
                 boolean end = event instanceof GenerationRun.Event.Finished;
-                boolean wasStopped = stopped;
+                boolean wasStopped = text.stoppedByString();
                 switch (event) {
                   case GenerationRun.Event.Token t -> {
-                    token = stopped ? null : t.token();
+                    token = text.stoppedByString() ? null : t.token();
                     released = accept(t.token());
                   }
                   case GenerationRun.Event.Finished f -> released = finish(f.reason(), f.usage());
@@ -514,7 +512,7 @@ final class ChatApi {
                   }
                 }
                 chunks.forEach(c -> out.add(Json.sse(c)));
-                boolean finishedNow = (stopped && !wasStopped) || (end && !wasStopped);
+                boolean finishedNow = (text.stoppedByString() && !wasStopped) || (end && !wasStopped);
                 if (finishedNow) {
                   ObjectNode last = chunk(Json.object(), finishReason);
                   if (!errors.isEmpty()) {

@@ -106,7 +106,6 @@ final class CompletionsApi {
     private final List<Integer> tokens;
     private final StringBuilder text = new StringBuilder();
     private final Logprobs logprobs;
-    private boolean stopped;
     private String finishReason;
     private Usage usage;
 
@@ -147,9 +146,9 @@ final class CompletionsApi {
       }
     }
 
-    /** The text a token adds (after stop strings); null once the output has stopped. */
+    /** The text a token adds (after stop strings); null once a stop string ended the output. */
     String accept(SampledToken token) {
-      if (stopped) {
+      if (generated.stoppedByString()) {
         return null;
       }
       int id = token.token();
@@ -160,7 +159,6 @@ final class CompletionsApi {
         logprobs.add(tokenString(id), token.logprob(), token.topLogprobs(), offset);
       }
       if (generated.stoppedByString()) {
-        stopped = true;
         finishReason = "stop";
         run.finishLabel(finishReason);
         run.stop();
@@ -171,7 +169,7 @@ final class CompletionsApi {
     /** The remaining text at the end. */
     String finish(FinishReason reason, Usage usage) {
       this.usage = usage;
-      if (stopped) {
+      if (generated.stoppedByString()) {
         return "";
       }
       String rest = generated.finish(reason);
@@ -284,10 +282,10 @@ final class CompletionsApi {
                     case GenerationRun.Event.Token t -> {
                       int from = logprobs == null ? 0 : logprobs.size();
                       String delta = accept(t.token());
-                      yield delta == null ? List.of() : List.of(Json.sse(chunk(delta, from, t.token().token(), stopped ? finishReason : null)));
+                      yield delta == null ? List.of() : List.of(Json.sse(chunk(delta, from, t.token().token(), generated.stoppedByString() ? finishReason : null)));
                     }
                     case GenerationRun.Event.Finished f -> {
-                      boolean alreadyFinished = stopped;
+                      boolean alreadyFinished = generated.stoppedByString();
                       int from = logprobs == null ? 0 : logprobs.size();
                       String rest = finish(f.reason(), f.usage());
                       List<String> out = new ArrayList<>();

@@ -1,7 +1,7 @@
 package io.fathom.worker.http;
 
-import io.fathom.worker.text.GeneratedText;
 import io.fathom.engine.runtime.Usage;
+import io.fathom.worker.text.GeneratedText;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ThreadLocalRandom;
 import tools.jackson.core.StreamReadFeature;
@@ -36,7 +36,6 @@ final class Json {
 
   static final String DONE = "data: [DONE]\n\n";
 
-  /** OpenAI's usage, with {@code prompt_tokens_details.cached_tokens}. */
   /** vLLM's {@code stop_reason}: the stop string or requested stop token id that ended the text, else null. */
   static JsonNode stopReason(GeneratedText text) {
     if (text.stopString() != null) {
@@ -45,6 +44,7 @@ final class Json {
     return text.stopTokenId() >= 0 ? MAPPER.getNodeFactory().numberNode(text.stopTokenId()) : MAPPER.getNodeFactory().nullNode();
   }
 
+  /** OpenAI's usage, with {@code prompt_tokens_details.cached_tokens}. */
   static ObjectNode usage(Usage usage, int completionTokens) {
     ObjectNode u = object();
     u.put("prompt_tokens", usage.promptTokens());

@@ -43,7 +43,7 @@ public final class GeneratedText {
     this.endsByDefault = endsByDefault;
   }
 
-  /** The text {@code id} releases (possibly empty), or null once a stop string has ended the text. */
+  /** The text {@code id} releases (possibly empty), or null once a stop string or {@link #finish} has ended it. */
   public String accept(int id) {
     if (stopString != null || finished) {
       return null;
@@ -59,11 +59,11 @@ public final class GeneratedText {
 
   /** The rest of the text when the generation ends for {@code reason}: "" once a stop string has ended it. */
   public String finish(FinishReason reason) {
-    if (stopString != null || finished) {
-      finished = true;
+    boolean ended = stopString != null || finished;
+    finished = true;
+    if (ended) {
       return "";
     }
-    finished = true;
     StopStrings.Result r = stops.feed(decoder.finish());
     if (r.stopped()) {
       stopString = r.stop();
